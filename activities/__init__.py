@@ -1,0 +1,1 @@
+"""Temporal activities: every external effect (database, SMTP, Temporal client) lives here."""

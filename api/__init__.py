@@ -1,0 +1,1 @@
+"""FastAPI: the JSON API for coordinators and auditors, and the pages behind email links."""

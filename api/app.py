@@ -1,0 +1,59 @@
+"""The FastAPI application: JSON API, link pages, receipts, health."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api import campaigns, contacts, organisations, pages, problems, receipts
+from api.context import ApiContext
+from api.csrf import CsrfGuard
+from api.pages import PageTools
+from api.templating import PageRenderer
+from pledgeflow import __version__
+from pledgeflow.config import Settings, get_settings
+from pledgeflow.db import get_engine
+from pledgeflow.links import LinkSigner
+from pledgeflow.temporal import connect
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    connect_temporal: Callable[[], Awaitable[Client]] | None = None,
+) -> FastAPI:
+    """Build the app; tests pass their own engine and Temporal client."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="pledgeflow",
+        version=__version__,
+        description=(
+            "Collective-action workflows for integrity in customs. Coordinator endpoints take a "
+            "Bearer token made with `pledgeflow token create`. Every error is an RFC 9457 problem "
+            "with the field and the reason."
+        ),
+    )
+    app.state.context = ApiContext(
+        settings=settings,
+        engine=engine or get_engine(),
+        links=LinkSigner(settings.secret_key),
+        connect_temporal=connect_temporal or (lambda: connect(settings)),
+    )
+    app.state.page_tools = PageTools(
+        pages=PageRenderer(settings.templates_dir),
+        csrf=CsrfGuard(settings.secret_key, secure_cookie=settings.public_base_url.startswith("https://")),
+    )
+    problems.install(app)
+    for router in (organisations.router, contacts.router, campaigns.router, receipts.router, pages.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    def liveness() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    return app

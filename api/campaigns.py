@@ -1,0 +1,157 @@
+"""Campaigns: create and read, attach a pledge, choose invitees, launch, follow progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
+
+from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
+from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
+from models.campaign import CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
+from models.invitation import InvitationPublic, InviteeChoice
+from models.pledge import PledgeCreate, PledgePublic
+from models.signature import SignaturePublic
+from pledgeflow import orchestration
+from pledgeflow.errors import Conflict, NotFound
+from services import campaigns, invitations, signatures
+from workflows.campaign import CampaignProgress
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+class LaunchResult(BaseModel):
+    campaign: CampaignPublic
+    workflow_id: str
+
+
+class ProgressPublic(BaseModel):
+    campaign_id: int
+    status: str
+    source: str  # "workflow" or "records"
+    launch_complete: bool
+    invitations_planned: int
+    invited: int
+    signed: int
+    declined: int
+    delegated: int
+    undeliverable: int
+    open: int
+
+
+@router.post("", status_code=201, response_model=CampaignPublic, responses=ERRORS_WRITE)
+def create_campaign(data: CampaignCreate, session: SessionDep, user: UserDep) -> CampaignPublic:
+    """Create a draft campaign owned by the caller."""
+    require_writer(user)
+    campaign = campaigns.create(session, data=data, owner=user, actor=actor_of(user))
+    return CampaignPublic.model_validate(campaign)
+
+
+@router.get("", response_model=list[CampaignPublic], responses=ERRORS_READ)
+def list_campaigns(
+    session: SessionDep,
+    user: UserDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[CampaignPublic]:
+    """The campaigns this token may see."""
+    rows = campaigns.list_for(session, user=user, offset=offset, limit=limit)
+    return [CampaignPublic.model_validate(c) for c in rows]
+
+
+@router.get("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_READ)
+def read_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> CampaignPublic:
+    """One campaign."""
+    return CampaignPublic.model_validate(campaign_for(session, user, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_WRITE)
+def update_campaign(campaign_id: int, data: CampaignUpdate, session: SessionDep, user: UserDep) -> CampaignPublic:
+    """Change a campaign's settings."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    return CampaignPublic.model_validate(campaigns.update(session, campaign=campaign, data=data, actor=actor_of(user)))
+
+
+@router.put("/{campaign_id}/pledge", status_code=201, response_model=PledgePublic, responses=ERRORS_WRITE)
+def attach_pledge(campaign_id: int, data: PledgeCreate, session: SessionDep, user: UserDep) -> PledgePublic:
+    """Attach a new version of the pledge (only while the campaign is a draft)."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    pledge = campaigns.attach_pledge(session, campaign=campaign, data=data, actor=actor_of(user))
+    return PledgePublic.model_validate(pledge, from_attributes=True)
+
+
+@router.get("/{campaign_id}/pledge", response_model=PledgePublic, responses=ERRORS_READ)
+def read_pledge(campaign_id: int, session: SessionDep, user: UserDep) -> PledgePublic:
+    """The pledge: the version frozen at launch, or the newest draft."""
+    campaign = campaign_for(session, user, campaign_id)
+    pledge = campaigns.current_pledge(session, campaign_id)
+    if campaign.pledge_version is not None:
+        pledge = campaigns.pledge_version(session, campaign_id, campaign.pledge_version)
+    if pledge is None:
+        raise NotFound(f"campaign {campaign_id} has no pledge yet")
+    return PledgePublic.model_validate(pledge, from_attributes=True)
+
+
+@router.post(
+    "/{campaign_id}/invitees", status_code=201, response_model=list[InvitationPublic], responses=ERRORS_WRITE
+)
+def choose_invitees(
+    campaign_id: int,
+    session: SessionDep,
+    user: UserDep,
+    invitees: list[InviteeChoice] = Body(..., embed=True),
+) -> list[InvitationPublic]:
+    """Choose organisations (and the contact to write to) to invite; all or nothing."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    if campaign.status is not CampaignStatus.draft:
+        raise Conflict(f"campaign {campaign_id} is {campaign.status}: invitees are chosen while it is a draft")
+    created = campaigns.choose_invitees(session, campaign=campaign, choices=invitees, actor=actor_of(user))
+    return invitations.list_for_campaign(
+        session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
+    )
+
+
+@router.post("/{campaign_id}/launch", status_code=202, response_model=LaunchResult, responses=ERRORS_TEMPORAL)
+async def launch_campaign(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> LaunchResult:
+    """Freeze the pledge and start the campaign workflow; launching twice invites no one twice."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    campaign = campaigns.mark_launched(session, campaign=campaign, actor=actor_of(user))
+    # The launch is recorded before the workflow starts: if Temporal is down the answer is a
+    # 503 and launching again starts it, with nothing lost.
+    session.commit()
+    client = await context.temporal()
+    workflow_id = await orchestration.start_campaign(client, context.settings, campaign_id)
+    return LaunchResult(campaign=CampaignPublic.model_validate(campaign), workflow_id=workflow_id)
+
+
+@router.get("/{campaign_id}/progress", response_model=ProgressPublic, responses=ERRORS_TEMPORAL)
+async def campaign_progress(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> ProgressPublic:
+    """Counts from the campaign workflow's query (invited, signed, declined, delegated)."""
+    campaign = campaign_for(session, user, campaign_id)
+    if campaign.status is CampaignStatus.draft:
+        planned = campaigns.count_invitations(session, campaign_id)
+        return ProgressPublic(
+            campaign_id=campaign_id, status="draft", source="records", launch_complete=False,
+            invitations_planned=planned, invited=0, signed=0, declined=0, delegated=0, undeliverable=0, open=0,
+        )
+    progress: CampaignProgress = await orchestration.campaign_progress(await context.temporal(), campaign_id)
+    return ProgressPublic(source="workflow", **progress.__dict__)
+
+
+@router.get("/{campaign_id}/invitations", response_model=list[InvitationPublic], responses=ERRORS_READ)
+def list_invitations(
+    campaign_id: int,
+    session: SessionDep,
+    user: UserDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(500, ge=1, le=5000),
+) -> list[InvitationPublic]:
+    """The campaign's invitations with their status."""
+    campaign_for(session, user, campaign_id)
+    return invitations.list_for_campaign(session, campaign_id=campaign_id, offset=offset, limit=limit)
+
+
+@router.get("/{campaign_id}/signatures", response_model=list[SignaturePublic], responses=ERRORS_READ)
+def list_signatures(campaign_id: int, session: SessionDep, user: UserDep) -> list[SignaturePublic]:
+    """Who signed, for which organisation, when, with which pledge hash."""
+    campaign_for(session, user, campaign_id)
+    return signatures.list_for_campaign(session, campaign_id=campaign_id)

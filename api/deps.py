@@ -1,0 +1,92 @@
+"""FastAPI dependencies: sessions, the context, the caller, and access checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session, select
+
+from api.context import ApiContext
+from models.campaign import Campaign
+from models.user import CampaignShare, Role, User
+from pledgeflow.errors import Forbidden, Unauthorized, not_found
+from services import users
+
+
+def get_context(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    """One session per request; committed when the route returns without error."""
+    with Session(context.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token made with `pledgeflow token create`")
+
+
+def current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user behind the Bearer token, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("this endpoint needs an API token: 'Authorization: Bearer <token>'")
+    return users.authenticate(session, credentials.credentials)
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def actor_of(user: User) -> str:
+    """How the audit log names a user."""
+    return f"user:{user.id}:{user.email}"
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """403 unless the user has one of the roles."""
+    if user.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise Forbidden(f"this needs the role {allowed}; your token's role is {user.role.value}")
+
+
+def require_writer(user: User) -> None:
+    """Coordinators and admins change things; auditors and reviewers only read."""
+    require_role(user, Role.admin, Role.coordinator)
+
+
+def can_see_campaign(session: Session, user: User, campaign: Campaign) -> bool:
+    """Admins and auditors see all; others see their own campaigns and those shared with them."""
+    if user.role in (Role.admin, Role.auditor):
+        return True
+    if campaign.owner_id == user.id:
+        return True
+    share = session.exec(
+        select(CampaignShare).where(CampaignShare.campaign_id == campaign.id, CampaignShare.user_id == user.id)
+    ).first()
+    return share is not None
+
+
+def campaign_for(session: Session, user: User, campaign_id: int, *, write: bool = False) -> Campaign:
+    """The campaign if the user may see it (404 otherwise, so ids do not leak); 403 to write."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not can_see_campaign(session, user, campaign):
+        raise not_found("campaign", campaign_id)
+    if write:
+        require_writer(user)
+    return campaign

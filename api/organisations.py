@@ -1,0 +1,49 @@
+"""Organisations: create, list, read, update."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from api.deps import SessionDep, UserDep, actor_of, require_writer
+from api.responses import ERRORS_READ, ERRORS_WRITE
+from models.organisation import OrganisationCreate, OrganisationPublic, OrganisationUpdate
+from services import organisations
+
+router = APIRouter(prefix="/organisations", tags=["organisations"])
+
+
+@router.post("", status_code=201, response_model=OrganisationPublic, responses=ERRORS_WRITE)
+def create_organisation(data: OrganisationCreate, session: SessionDep, user: UserDep) -> OrganisationPublic:
+    """Add an organisation (name, kind, ISO 3166 country)."""
+    require_writer(user)
+    organisation = organisations.create(session, data=data, actor=actor_of(user))
+    return OrganisationPublic.model_validate(organisation)
+
+
+@router.get("", response_model=list[OrganisationPublic], responses=ERRORS_READ)
+def list_organisations(
+    session: SessionDep,
+    user: UserDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[OrganisationPublic]:
+    """Organisations by id."""
+    rows = organisations.list_all(session, offset=offset, limit=limit)
+    return [OrganisationPublic.model_validate(o) for o in rows]
+
+
+@router.get("/{organisation_id}", response_model=OrganisationPublic, responses=ERRORS_READ)
+def read_organisation(organisation_id: int, session: SessionDep, user: UserDep) -> OrganisationPublic:
+    """One organisation."""
+    return OrganisationPublic.model_validate(organisations.get_or_raise(session, organisation_id))
+
+
+@router.patch("/{organisation_id}", response_model=OrganisationPublic, responses=ERRORS_WRITE)
+def update_organisation(
+    organisation_id: int, data: OrganisationUpdate, session: SessionDep, user: UserDep
+) -> OrganisationPublic:
+    """Change some fields of an organisation."""
+    require_writer(user)
+    organisation = organisations.get_or_raise(session, organisation_id)
+    updated = organisations.update(session, organisation=organisation, data=data, actor=actor_of(user))
+    return OrganisationPublic.model_validate(updated)

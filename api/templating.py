@@ -1,0 +1,35 @@
+"""Jinja2 for the pages behind email links, with the catalog of the reader's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from pledgeflow.i18n import load_catalogs
+
+
+class PageRenderer:
+    """Renders templates/pages/*.html; every page gets t() for its locale."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(str(templates_dir / "pages")),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+        )
+        self._catalogs = load_catalogs(templates_dir)
+
+    def render(self, name: str, *, locale: str | None, status: int = 200, **context: Any) -> HTMLResponse:
+        """A complete HTML response."""
+        chosen = self._catalogs.best_locale(locale)
+        html = self._env.get_template(name).render(locale=chosen, t=self._catalogs.translator(chosen), **context)
+        return HTMLResponse(html, status_code=status)
+
+    def message(
+        self, *, locale: str | None, status: int, key: str, **values: Any
+    ) -> HTMLResponse:
+        """A page that only says something: '<key>_heading' and '<key>_body' from the catalog."""
+        return self.render("message.html", locale=locale, status=status, key=key, values=values)

@@ -1,0 +1,33 @@
+"""SQLModel records and API schemas; importing this package registers every table."""
+
+from models.audit import AuditEntry, AuditHead
+from models.campaign import Campaign
+from models.contact import Contact
+from models.email_message import EmailMessage
+from models.invitation import Invitation
+from models.organisation import Organisation
+from models.pledge import Pledge
+from models.signature import Signature
+from models.user import ApiToken, CampaignShare, User
+
+from sqlmodel import SQLModel
+
+# Ids are never reused, on SQLite as on PostgreSQL: workflow ids are derived from them, and a
+# reused id would meet the workflow of a deleted record.
+for _table in SQLModel.metadata.tables.values():
+    _table.dialect_kwargs["sqlite_autoincrement"] = True
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "Campaign",
+    "CampaignShare",
+    "Contact",
+    "EmailMessage",
+    "Invitation",
+    "Organisation",
+    "Pledge",
+    "Signature",
+    "User",
+]

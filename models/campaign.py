@@ -1,0 +1,98 @@
+"""Campaigns: one collective-action engagement around one pledge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import EmailStr, field_validator
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from models.common import UTCDateTime, utcnow, validate_timezone
+
+
+class CampaignStatus(StrEnum):
+    draft = "draft"
+    launched = "launched"
+    in_force = "in_force"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class Visibility(StrEnum):
+    """Who may see the public register: everyone, those with the link, or nobody."""
+
+    public = "public"
+    unlisted = "unlisted"
+    private = "private"
+
+
+class CampaignBase(SQLModel):
+    title: str = Field(min_length=1, max_length=300)
+    region: str = Field(
+        min_length=1, max_length=100, description="Country code (e.g. 'GH') or region name"
+    )
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
+    visibility: Visibility = Visibility.public
+    signature_deadline: date | None = Field(
+        default=None, description="Last day to sign, in the campaign's time zone"
+    )
+    coordinator_email: EmailStr | None = Field(
+        default=None, description="Receives notices; the owner's address when empty"
+    )
+    focal_point_email: EmailStr | None = Field(
+        default=None, description="The regional body's focal point, last level of escalation"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        return validate_timezone(value)
+
+
+class Campaign(CampaignBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    status: CampaignStatus = Field(default=CampaignStatus.draft, index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    pledge_version: int | None = Field(default=None, description="Version frozen at launch")
+    quorum: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    review: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    launched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    in_force_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CampaignCreate(CampaignBase):
+    pass
+
+
+class CampaignUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    region: str | None = Field(default=None, min_length=1, max_length=100)
+    timezone: str | None = None
+    visibility: Visibility | None = None
+    signature_deadline: date | None = None
+    coordinator_email: EmailStr | None = None
+    focal_point_email: EmailStr | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str | None) -> str | None:
+        return None if value is None else validate_timezone(value)
+
+
+class CampaignPublic(CampaignBase):
+    id: int
+    status: CampaignStatus
+    owner_id: int | None
+    pledge_version: int | None
+    created_at: datetime
+    launched_at: datetime | None
+    in_force_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None

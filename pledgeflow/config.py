@@ -1,0 +1,81 @@
+"""Settings read from the environment (prefix ``PLEDGEFLOW_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything the API, the worker and the command line need to know."""
+
+    model_config = SettingsConfigDict(env_prefix="PLEDGEFLOW_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str = ""
+
+    # Temporal: an empty address means "start the embedded dev server".
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: str = ""
+    task_queue: str = "pledgeflow"
+    email_task_queue: str = "pledgeflow-email"
+    worker_max_concurrent_activities: int = 100
+    worker_max_concurrent_workflow_tasks: int = 100
+    email_max_per_second: float | None = None
+    dev_server_port: int = 7233
+    dev_server_ui_port: int = 8233
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "pledgeflow <noreply@pledgeflow.localhost>"
+    mailbox_port: int = 8025
+
+    # Web
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEFAULT_SECRET_KEY
+    link_ttl_days: int = 120
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_placeholders(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'pledgeflow.db'}"
+        if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "PLEDGEFLOW_SECRET_KEY is still the development default; "
+                "set a long random value before running in production"
+            )
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("PLEDGEFLOW_SECRET_KEY must be at least 32 characters in production")
+        self.public_base_url = self.public_base_url.rstrip("/")
+        return self
+
+    @property
+    def embedded_temporal(self) -> bool:
+        """True when no Temporal address is configured and the dev server runs in-process."""
+        return not self.temporal_address
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

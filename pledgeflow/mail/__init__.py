@@ -1,0 +1,1 @@
+"""Email: rendering from templates is separate from sending over SMTP."""

@@ -1,0 +1,50 @@
+"""Build MIME messages with stable Message-IDs, so a retried send is the same mail."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage as MimeMessage
+from email.utils import format_datetime, parseaddr
+
+
+def stable_message_id(workflow_id: str, step: str, domain: str) -> str:
+    """A Message-ID derived from the workflow and the step; the same on every retry."""
+    digest = hashlib.sha256(f"{workflow_id}/{step}".encode()).hexdigest()[:40]
+    return f"<{digest}@{domain}>"
+
+
+def sender_domain(from_address: str) -> str:
+    """The domain of the From address, used on the right of Message-IDs."""
+    address = parseaddr(from_address)[1]
+    return address.rsplit("@", 1)[-1] if "@" in address else "pledgeflow.localhost"
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    message_id: str
+    sender: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+    date: datetime
+    cc: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def to_mime(self) -> MimeMessage:
+        """A multipart/alternative message: plain text first, HTML second."""
+        mime = MimeMessage()
+        mime["Message-ID"] = self.message_id
+        mime["Date"] = format_datetime(self.date)
+        mime["From"] = self.sender
+        mime["To"] = ", ".join(self.to)
+        if self.cc:
+            mime["Cc"] = ", ".join(self.cc)
+        mime["Subject"] = self.subject
+        for name, value in self.headers.items():
+            mime[name] = value
+        mime.set_content(self.text)
+        mime.add_alternative(self.html, subtype="html")
+        return mime

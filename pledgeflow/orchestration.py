@@ -1,0 +1,55 @@
+"""Talk to running workflows from the API and the command line."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from pledgeflow.config import Settings
+from pledgeflow.errors import NotFound
+from workflows.campaign import CampaignInput, CampaignProgress, CampaignWorkflow
+from workflows.ids import campaign_workflow_id, pledge_workflow_id
+from workflows.pledge import PledgeWorkflow
+
+
+async def start_campaign(client: Client, settings: Settings, campaign_id: int) -> str:
+    """Start the campaign workflow once; a second call finds the running one."""
+    workflow_id = campaign_workflow_id(campaign_id)
+    try:
+        await client.start_workflow(
+            CampaignWorkflow.run,
+            CampaignInput(
+                campaign_id=campaign_id,
+                task_queue=settings.task_queue,
+                email_task_queue=settings.email_task_queue,
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # it ran and finished: launching again must not invite twice
+    return workflow_id
+
+
+def campaign_handle(client: Client, campaign_id: int) -> WorkflowHandle[CampaignWorkflow, CampaignProgress]:
+    """A handle on the campaign's workflow (whichever run is current)."""
+    return client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
+
+
+def pledge_handle(client: Client, campaign_id: int, organisation_id: int) -> WorkflowHandle[PledgeWorkflow, object]:
+    """A handle on one organisation's pledge workflow."""
+    return client.get_workflow_handle_for(PledgeWorkflow.run, pledge_workflow_id(campaign_id, organisation_id))
+
+
+async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:
+    """The tally kept by the campaign workflow; NotFound when it was never started."""
+    try:
+        return await campaign_handle(client, campaign_id).query(CampaignWorkflow.progress)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"campaign {campaign_id} has no workflow; launch it first") from exc
+        raise

@@ -1,0 +1,88 @@
+"""Build the workers: one for workflows and record activities, one for email (rate-limited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.email import EmailActivities, EmailDelivery
+from activities.launch import LaunchActivities
+from activities.records import RecordActivities
+from pledgeflow.config import Settings
+from pledgeflow.links import LinkSigner
+from pledgeflow.mail.render import EmailRenderer
+from pledgeflow.mail.sender import SmtpConfig, SmtpSender
+from services.notifications import LinkContext
+from workflows.campaign import CampaignWorkflow
+from workflows.pledge import PledgeWorkflow
+
+WORKFLOWS = [CampaignWorkflow, PledgeWorkflow]
+
+
+@dataclass
+class Workers:
+    main: Worker
+    email: Worker
+
+    def all(self) -> list[Worker]:
+        return [self.main, self.email]
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """SMTP connection settings from the environment."""
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_user,
+        password=settings.smtp_password,
+        start_tls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def email_delivery(settings: Settings, engine: Engine) -> EmailDelivery:
+    """The one object that renders and sends, shared by every email activity."""
+    return EmailDelivery(
+        engine=engine,
+        renderer=EmailRenderer(settings.templates_dir),
+        sender=SmtpSender(smtp_config(settings)),
+        links=LinkContext(
+            signer=LinkSigner(settings.secret_key),
+            base_url=settings.public_base_url,
+            ttl=timedelta(days=settings.link_ttl_days),
+        ),
+        mail_from=settings.mail_from,
+    )
+
+
+def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers:
+    """The two workers of one worker process, with their activities bound to dependencies."""
+    delivery = email_delivery(settings, engine)
+    records = RecordActivities(engine)
+    launch = LaunchActivities(engine=engine, client=client, delivery=delivery)
+    email = EmailActivities(delivery)
+    main = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            records.record_signature,
+            records.record_decline,
+            records.delegate_invitation,
+            launch.plan_launch,
+        ],
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+    )
+    email_worker = Worker(
+        client,
+        task_queue=settings.email_task_queue,
+        activities=[email.send_email, launch.invite_batch],
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_task_queue_activities_per_second=settings.email_max_per_second,
+    )
+    return Workers(main=main, email=email_worker)

@@ -1,0 +1,210 @@
+"""Invitations: read them with their people, and record what signatories answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models.campaign import Campaign
+from models.contact import Contact
+from models.invitation import OPEN_STATUSES, Invitation, InvitationPublic, InvitationStatus
+from models.organisation import Organisation
+from models.pledge import Pledge
+from pledgeflow.errors import Conflict, not_found
+from services import audit, campaigns, contacts
+
+
+@dataclass
+class InvitationView:
+    """An invitation with everything a page or an email about it shows."""
+
+    invitation: Invitation
+    contact: Contact
+    organisation: Organisation
+    campaign: Campaign
+    pledge: Pledge
+    delegated_by: Contact | None
+
+
+def get_or_raise(session: Session, invitation_id: int) -> Invitation:
+    """The invitation, or NotFound."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise not_found("invitation", invitation_id)
+    return invitation
+
+
+def view(session: Session, invitation_id: int) -> InvitationView:
+    """The invitation with its contact, organisation, campaign and pledge."""
+    invitation = get_or_raise(session, invitation_id)
+    campaign = campaigns.get_or_raise(session, invitation.campaign_id)
+    contact = contacts.get_or_raise(session, invitation.contact_id)
+    organisation = session.get(Organisation, invitation.organisation_id)
+    assert organisation is not None
+    delegated_by = (
+        session.get(Contact, invitation.delegated_by_contact_id)
+        if invitation.delegated_by_contact_id
+        else None
+    )
+    return InvitationView(
+        invitation=invitation,
+        contact=contact,
+        organisation=organisation,
+        campaign=campaign,
+        pledge=campaigns.launched_pledge(session, campaign),
+        delegated_by=delegated_by,
+    )
+
+
+def list_for_campaign(
+    session: Session,
+    *,
+    campaign_id: int,
+    offset: int = 0,
+    limit: int = 500,
+    only_ids: list[int] | None = None,
+) -> list[InvitationPublic]:
+    """The campaign's invitations with organisation and contact names."""
+    query = (
+        select(Invitation, Organisation, Contact)
+        .join(Organisation, col(Organisation.id) == Invitation.organisation_id)
+        .join(Contact, col(Contact.id) == Invitation.contact_id)
+        .where(Invitation.campaign_id == campaign_id)
+        .order_by(col(Invitation.id))
+    )
+    if only_ids is not None:
+        query = query.where(col(Invitation.id).in_(only_ids))
+    else:
+        query = query.offset(offset).limit(limit)
+    rows = session.exec(query).all()
+    return [
+        InvitationPublic(
+            **invitation.model_dump(),
+            organisation_name=organisation.name,
+            contact_name=contact.name,
+            contact_email=contact.email,
+        )
+        for invitation, organisation, contact in rows
+    ]
+
+
+def page_to_launch(
+    session: Session, *, campaign_id: int, after_id: int, limit: int
+) -> list[tuple[Invitation, Organisation]]:
+    """The next invitations to fan out, in id order, with their organisations."""
+    rows = session.exec(
+        select(Invitation, Organisation)
+        .join(Organisation, col(Organisation.id) == Invitation.organisation_id)
+        .where(
+            Invitation.campaign_id == campaign_id,
+            col(Invitation.id) > after_id,
+            col(Invitation.status).in_(OPEN_STATUSES),
+            col(Invitation.delegated_from_id).is_(None),
+        )
+        .order_by(col(Invitation.id))
+        .limit(limit)
+    ).all()
+    return [(invitation, organisation) for invitation, organisation in rows]
+
+
+def mark_sent(session: Session, *, invitation: Invitation, at: datetime) -> None:
+    """The invitation email was accepted by the SMTP server: the link is now open."""
+    if invitation.status is InvitationStatus.pending:
+        invitation.status = InvitationStatus.sent
+        invitation.sent_at = at
+        session.add(invitation)
+        audit.append(
+            session,
+            kind="invitation.sent",
+            campaign_id=invitation.campaign_id,
+            subject=f"invitation:{invitation.id}",
+            data={"organisation_id": invitation.organisation_id, "contact_id": invitation.contact_id},
+            at=at,
+        )
+
+
+def record_decline(session: Session, *, invitation_id: int, reason: str, at: datetime) -> Invitation:
+    """The contact declined; idempotent when replayed."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.status is InvitationStatus.declined:
+        return invitation
+    if invitation.status not in OPEN_STATUSES:
+        raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot be declined")
+    contact = contacts.get_or_raise(session, invitation.contact_id)
+    invitation.status = InvitationStatus.declined
+    invitation.decline_reason = reason
+    invitation.responded_at = at
+    session.add(invitation)
+    audit.append(
+        session,
+        kind="invitation.declined",
+        actor=f"signatory:{contact.email}",
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation.id}",
+        data={"organisation_id": invitation.organisation_id, "reason": reason},
+        at=at,
+    )
+    return invitation
+
+
+def delegate(
+    session: Session,
+    *,
+    invitation_id: int,
+    name: str,
+    email: str,
+    title: str | None,
+    locale: str,
+    at: datetime,
+) -> Invitation:
+    """Hand the invitation to a colleague: a new invitation for them, the old link closed.
+
+    Idempotent: replayed, it returns the invitation it created the first time.
+    """
+    old = get_or_raise(session, invitation_id)
+    if old.status is InvitationStatus.delegated:
+        successor = session.exec(select(Invitation).where(Invitation.delegated_from_id == old.id)).first()
+        if successor is not None:
+            return successor
+    if old.status not in OPEN_STATUSES and old.status is not InvitationStatus.delegated:
+        raise Conflict(f"invitation {invitation_id} is {old.status} and cannot be delegated")
+    delegator = contacts.get_or_raise(session, old.contact_id)
+    delegate_contact = contacts.find_or_create(
+        session,
+        organisation_id=old.organisation_id,
+        name=name,
+        email=email,
+        title=title,
+        locale=locale,
+        actor=f"signatory:{delegator.email}",
+    )
+    old.status = InvitationStatus.delegated
+    old.responded_at = at
+    successor = Invitation(
+        campaign_id=old.campaign_id,
+        organisation_id=old.organisation_id,
+        contact_id=delegate_contact.id or 0,
+        delegated_from_id=old.id,
+        delegated_by_contact_id=delegator.id,
+        created_at=at,
+    )
+    session.add(old)
+    session.add(successor)
+    session.flush()
+    audit.append(
+        session,
+        kind="invitation.delegated",
+        actor=f"signatory:{delegator.email}",
+        campaign_id=old.campaign_id,
+        subject=f"invitation:{old.id}",
+        data={
+            "organisation_id": old.organisation_id,
+            "from_contact_id": delegator.id,
+            "to_contact_id": delegate_contact.id,
+            "new_invitation_id": successor.id,
+        },
+        at=at,
+    )
+    return successor

@@ -1,0 +1,111 @@
+"""Signatures: record them once, and read them for pages, receipts and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from models.contact import Contact
+from models.invitation import OPEN_STATUSES, InvitationStatus
+from models.organisation import Organisation
+from models.signature import Signature, SignaturePublic
+from pledgeflow.errors import Conflict
+from services import audit, invitations
+
+
+def get_by_receipt(session: Session, receipt_id: str) -> Signature | None:
+    """The signature with this receipt id, if any."""
+    return session.exec(select(Signature).where(Signature.receipt_id == receipt_id)).first()
+
+
+def for_invitation(session: Session, invitation_id: int) -> Signature | None:
+    """The signature given through this invitation, if any."""
+    return session.exec(select(Signature).where(Signature.invitation_id == invitation_id)).first()
+
+
+def record(
+    session: Session,
+    *,
+    invitation_id: int,
+    receipt_id: str,
+    signer_name: str,
+    signer_title: str,
+    publish_name: bool,
+    signed_at: datetime,
+    ip: str | None,
+    user_agent: str | None,
+) -> Signature:
+    """Write the signature and close the invitation; a retry returns the first record."""
+    existing = for_invitation(session, invitation_id)
+    if existing is not None:
+        return existing
+    view = invitations.view(session, invitation_id)
+    invitation = view.invitation
+    if invitation.status not in OPEN_STATUSES:
+        raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot be signed")
+    signature = Signature(
+        receipt_id=receipt_id,
+        campaign_id=invitation.campaign_id,
+        organisation_id=invitation.organisation_id,
+        invitation_id=invitation_id,
+        contact_id=invitation.contact_id,
+        delegated_by_contact_id=invitation.delegated_by_contact_id,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        publish_name=publish_name,
+        pledge_id=view.pledge.id or 0,
+        pledge_version=view.pledge.version,
+        pledge_sha256=view.pledge.sha256,
+        signed_at=signed_at,
+        ip=ip,
+        user_agent=(user_agent or "")[:500] or None,
+    )
+    invitation.status = InvitationStatus.signed
+    invitation.responded_at = signed_at
+    session.add(signature)
+    session.add(invitation)
+    session.flush()
+    audit.append(
+        session,
+        kind="signature.recorded",
+        actor=f"signatory:{view.contact.email}",
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        data={
+            "receipt_id": receipt_id,
+            "organisation_id": invitation.organisation_id,
+            "signer_name": signer_name,
+            "signer_title": signer_title,
+            "delegated_by_contact_id": invitation.delegated_by_contact_id,
+            "pledge_version": view.pledge.version,
+            "pledge_sha256": view.pledge.sha256,
+            "ip": ip,
+            "user_agent": signature.user_agent,
+        },
+        at=signed_at,
+    )
+    return signature
+
+
+def public_view(session: Session, signature: Signature) -> SignaturePublic:
+    """The signature with names resolved: 'B on behalf of X, delegated by A'."""
+    organisation = session.get(Organisation, signature.organisation_id)
+    delegator = (
+        session.get(Contact, signature.delegated_by_contact_id) if signature.delegated_by_contact_id else None
+    )
+    assert organisation is not None
+    return SignaturePublic(
+        **signature.model_dump(),
+        organisation_name=organisation.name,
+        on_behalf_of=organisation.name,
+        delegated_by=f"{delegator.name} <{delegator.email}>" if delegator else None,
+    )
+
+
+def list_for_campaign(session: Session, *, campaign_id: int) -> list[SignaturePublic]:
+    """The campaign's signatures in the order they were given."""
+    rows = session.exec(
+        select(Signature).where(Signature.campaign_id == campaign_id).order_by(col(Signature.signed_at))
+    ).all()
+    return [public_view(session, s) for s in rows]

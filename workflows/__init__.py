@@ -1,0 +1,1 @@
+"""Temporal workflows: deterministic code and the dataclasses they take and return."""
