@@ -56,7 +56,13 @@ class EmailDelivery:
     """Sends drafts over SMTP exactly once per Message-ID, logging each step in the outbox."""
 
     def __init__(
-        self, *, engine: Engine, renderer: EmailRenderer, sender: SmtpSender, links: LinkContext, mail_from: str
+        self,
+        *,
+        engine: Engine,
+        renderer: EmailRenderer,
+        sender: SmtpSender,
+        links: LinkContext,
+        mail_from: str,
     ) -> None:
         self._engine = engine
         self._renderer = renderer

@@ -8,6 +8,7 @@ connection (idempotent: each Message-ID is sent once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -118,7 +119,8 @@ class LaunchActivities:
             return [(inv, org.kind.value) for inv, org in rows if (inv.id or 0) <= request.last_invitation_id]
 
     async def _start_pledge(self, request: InviteBatchInput, invitation: Invitation) -> None:
-        try:
+        # Closed already (started by an earlier attempt and finished since): nothing to do.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
                 "PledgeWorkflow",
                 PledgeInput(
@@ -132,8 +134,6 @@ class LaunchActivities:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
-        except WorkflowAlreadyStartedError:
-            pass  # closed already: started by an earlier attempt and finished since
 
     @activity.defn(name="invite_batch")
     @domain_errors_are_final

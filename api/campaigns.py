@@ -65,10 +65,14 @@ def read_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> Campa
 
 
 @router.patch("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_WRITE)
-def update_campaign(campaign_id: int, data: CampaignUpdate, session: SessionDep, user: UserDep) -> CampaignPublic:
+def update_campaign(
+    campaign_id: int, data: CampaignUpdate, session: SessionDep, user: UserDep
+) -> CampaignPublic:
     """Change a campaign's settings."""
     campaign = campaign_for(session, user, campaign_id, write=True)
-    return CampaignPublic.model_validate(campaigns.update(session, campaign=campaign, data=data, actor=actor_of(user)))
+    return CampaignPublic.model_validate(
+        campaigns.update(session, campaign=campaign, data=data, actor=actor_of(user))
+    )
 
 
 @router.put("/{campaign_id}/pledge", status_code=201, response_model=PledgePublic, responses=ERRORS_WRITE)
@@ -103,7 +107,9 @@ def choose_invitees(
     """Choose organisations (and the contact to write to) to invite; all or nothing."""
     campaign = campaign_for(session, user, campaign_id, write=True)
     if campaign.status is not CampaignStatus.draft:
-        raise Conflict(f"campaign {campaign_id} is {campaign.status}: invitees are chosen while it is a draft")
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign.status}: invitees are chosen while it is a draft"
+        )
     created = campaigns.choose_invitees(session, campaign=campaign, choices=invitees, actor=actor_of(user))
     return invitations.list_for_campaign(
         session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
@@ -111,7 +117,9 @@ def choose_invitees(
 
 
 @router.post("/{campaign_id}/launch", status_code=202, response_model=LaunchResult, responses=ERRORS_TEMPORAL)
-async def launch_campaign(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> LaunchResult:
+async def launch_campaign(
+    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+) -> LaunchResult:
     """Freeze the pledge and start the campaign workflow; launching twice invites no one twice."""
     campaign = campaign_for(session, user, campaign_id, write=True)
     campaign = campaigns.mark_launched(session, campaign=campaign, actor=actor_of(user))
@@ -124,14 +132,25 @@ async def launch_campaign(campaign_id: int, session: SessionDep, user: UserDep, 
 
 
 @router.get("/{campaign_id}/progress", response_model=ProgressPublic, responses=ERRORS_TEMPORAL)
-async def campaign_progress(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> ProgressPublic:
+async def campaign_progress(
+    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+) -> ProgressPublic:
     """Counts from the campaign workflow's query (invited, signed, declined, delegated)."""
     campaign = campaign_for(session, user, campaign_id)
     if campaign.status is CampaignStatus.draft:
         planned = campaigns.count_invitations(session, campaign_id)
         return ProgressPublic(
-            campaign_id=campaign_id, status="draft", source="records", launch_complete=False,
-            invitations_planned=planned, invited=0, signed=0, declined=0, delegated=0, undeliverable=0, open=0,
+            campaign_id=campaign_id,
+            status="draft",
+            source="records",
+            launch_complete=False,
+            invitations_planned=planned,
+            invited=0,
+            signed=0,
+            declined=0,
+            delegated=0,
+            undeliverable=0,
+            open=0,
         )
     progress: CampaignProgress = await orchestration.campaign_progress(await context.temporal(), campaign_id)
     return ProgressPublic(source="workflow", **progress.__dict__)

@@ -43,4 +43,6 @@ def update_contact(contact_id: int, data: ContactUpdate, session: SessionDep, us
     """Change some fields of a contact."""
     require_writer(user)
     contact = contacts.get_or_raise(session, contact_id)
-    return ContactPublic.model_validate(contacts.update(session, contact=contact, data=data, actor=actor_of(user)))
+    return ContactPublic.model_validate(
+        contacts.update(session, contact=contact, data=data, actor=actor_of(user))
+    )

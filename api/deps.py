@@ -77,7 +77,9 @@ def can_see_campaign(session: Session, user: User, campaign: Campaign) -> bool:
     if campaign.owner_id == user.id:
         return True
     share = session.exec(
-        select(CampaignShare).where(CampaignShare.campaign_id == campaign.id, CampaignShare.user_id == user.id)
+        select(CampaignShare).where(
+            CampaignShare.campaign_id == campaign.id, CampaignShare.user_id == user.id
+        )
     ).first()
     return share is not None
 

@@ -61,7 +61,9 @@ def _closed_link_page(tools: PageTools, session: SessionDep, view: InvitationVie
     locale = view.contact.locale
     invitation = view.invitation
     if view.campaign.status is CampaignStatus.cancelled:
-        return tools.pages.message(locale=locale, status=410, key="link.cancelled", campaign=view.campaign.title)
+        return tools.pages.message(
+            locale=locale, status=410, key="link.cancelled", campaign=view.campaign.title
+        )
     if view.campaign.status is CampaignStatus.closed and invitation.status is not InvitationStatus.signed:
         return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
     if invitation.status is InvitationStatus.signed:
@@ -76,20 +78,29 @@ def _closed_link_page(tools: PageTools, session: SessionDep, view: InvitationVie
         )
     if invitation.status is InvitationStatus.declined:
         return tools.pages.message(
-            locale=locale, status=409, key="link.declined", date=_date(invitation.responded_at),
+            locale=locale,
+            status=409,
+            key="link.declined",
+            date=_date(invitation.responded_at),
             contact=_contact_suffix(view),
         )
     if invitation.status is InvitationStatus.delegated:
         return tools.pages.message(locale=locale, status=410, key="link.delegated")
     if invitation.status is InvitationStatus.expired:
         return tools.pages.message(
-            locale=locale, status=410, key="link.expired", date=_date(invitation.responded_at),
+            locale=locale,
+            status=410,
+            key="link.expired",
+            date=_date(invitation.responded_at),
             contact=_contact_suffix(view),
         )
     if invitation.status in (InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.unresponsive):
         return None
     return tools.pages.message(
-        locale=locale, status=409, key="link.not_open", status_name=invitation.status.value,
+        locale=locale,
+        status=409,
+        key="link.not_open",
+        status_name=invitation.status.value,
         contact=_contact_suffix(view),
     )
 
@@ -101,7 +112,9 @@ def _open_link(
     try:
         claims = context.links.read(token, LinkPurpose.sign)
     except ExpiredLink as exc:
-        return tools.pages.message(locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact="")
+        return tools.pages.message(
+            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
+        )
     except LinkError:
         return tools.pages.message(locale=None, status=400, key="link.tampered")
     try:
@@ -149,7 +162,9 @@ def _sign_page(
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-def signing_page(token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep) -> Response:
+def signing_page(
+    token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep
+) -> Response:
     """The pledge, who is invited for whom, and the forms to sign, decline or delegate."""
     opened = _open_link(token, session, context, tools)
     if isinstance(opened, HTMLResponse):
@@ -157,7 +172,9 @@ def signing_page(token: str, request: Request, session: SessionDep, context: Con
     return _sign_page(request, tools, token, opened)
 
 
-def _rejection_page(tools: PageTools, view: InvitationView, error: WorkflowUpdateFailedError) -> HTMLResponse | str:
+def _rejection_page(
+    tools: PageTools, view: InvitationView, error: WorkflowUpdateFailedError
+) -> HTMLResponse | str:
     """A page for a rejection that ends the flow, or the message to show on the form again."""
     cause = error.cause
     kind = cause.type if isinstance(cause, ApplicationError) else None
@@ -168,12 +185,17 @@ def _rejection_page(tools: PageTools, view: InvitationView, error: WorkflowUpdat
     if kind == Rejection.already_signed:
         details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
         return tools.pages.message(
-            locale=locale, status=409, key="link.signed",
-            name=details.get("signer_name", ""), organisation=view.organisation.name,
+            locale=locale,
+            status=409,
+            key="link.signed",
+            name=details.get("signer_name", ""),
+            organisation=view.organisation.name,
             date=str(details.get("signed_at", ""))[:16].replace("T", " ") + " UTC",
         )
     if kind == Rejection.already_declined:
-        return tools.pages.message(locale=locale, status=409, key="link.declined", date="", contact=_contact_suffix(view))
+        return tools.pages.message(
+            locale=locale, status=409, key="link.declined", date="", contact=_contact_suffix(view)
+        )
     if kind == Rejection.stale_link:
         return tools.pages.message(locale=locale, status=410, key="link.delegated")
     if kind == Rejection.closed:
@@ -206,8 +228,12 @@ async def _guarded_update(
         return tools.pages.message(locale=view.contact.locale, status=404, key="link.unknown")
     except Unavailable:
         return tools.pages.render(
-            "message.html", locale=view.contact.locale, status=503, key="error.generic",
-            values={}, body_key="error.unavailable_body",
+            "message.html",
+            locale=view.contact.locale,
+            status=503,
+            key="error.generic",
+            values={},
+            body_key="error.unavailable_body",
         )
 
 
@@ -297,15 +323,25 @@ async def decline(
         return _sign_page(request, tools, token, view, status=422, errors=["a reason is required to decline"])
     session.close()
     outcome = await _guarded_update(
-        context, tools, view, PledgeWorkflow.decline,
+        context,
+        tools,
+        view,
+        PledgeWorkflow.decline,
         DeclineRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
     if isinstance(outcome, str):
         return _sign_page(request, tools, token, view, status=422, errors=[outcome], form={"reason": reason})
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render("done.html", locale=view.contact.locale, key="done.declined", values={},
-                              receipt_id="", signed_at="", pledge_sha256="")
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.declined",
+        values={},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )
 
 
 @router.post("/s/{token}/delegate", response_class=HTMLResponse)
@@ -327,7 +363,11 @@ async def delegate(
     view = opened
     if not tools.csrf.check(request, token, csrf_token):
         return _csrf_failure(tools, view)
-    form = {"delegate_name": delegate_name, "delegate_email": delegate_email, "delegate_title": delegate_title}
+    form = {
+        "delegate_name": delegate_name,
+        "delegate_email": delegate_email,
+        "delegate_title": delegate_title,
+    }
     problems = []
     if not delegate_name.strip():
         problems.append("the colleague's name is required")
@@ -342,7 +382,10 @@ async def delegate(
         return _sign_page(request, tools, token, view, status=422, errors=problems, form=form)
     session.close()
     outcome = await _guarded_update(
-        context, tools, view, PledgeWorkflow.delegate,
+        context,
+        tools,
+        view,
+        PledgeWorkflow.delegate,
         DelegateRequest(
             invitation_id=view.invitation.id or 0,
             name=delegate_name.strip(),
@@ -355,5 +398,12 @@ async def delegate(
         return _sign_page(request, tools, token, view, status=422, errors=[outcome], form=form)
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render("done.html", locale=view.contact.locale, key="done.delegated",
-                              values={"email": email}, receipt_id="", signed_at="", pledge_sha256="")
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.delegated",
+        values={"email": email},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )

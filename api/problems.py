@@ -62,7 +62,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        FieldProblem(_field_path(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")))
+        FieldProblem(
+            _field_path(tuple(err.get("loc", ()))),
+            str(err.get("msg", "invalid")).removeprefix("Value error, "),
+        )
         for err in exc.errors()
     ]
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems)

@@ -25,11 +25,11 @@ class PageRenderer:
     def render(self, name: str, *, locale: str | None, status: int = 200, **context: Any) -> HTMLResponse:
         """A complete HTML response."""
         chosen = self._catalogs.best_locale(locale)
-        html = self._env.get_template(name).render(locale=chosen, t=self._catalogs.translator(chosen), **context)
+        html = self._env.get_template(name).render(
+            locale=chosen, t=self._catalogs.translator(chosen), **context
+        )
         return HTMLResponse(html, status_code=status)
 
-    def message(
-        self, *, locale: str | None, status: int, key: str, **values: Any
-    ) -> HTMLResponse:
+    def message(self, *, locale: str | None, status: int, key: str, **values: Any) -> HTMLResponse:
         """A page that only says something: '<key>_heading' and '<key>_body' from the catalog."""
         return self.render("message.html", locale=locale, status=status, key=key, values=values)

@@ -1,5 +1,7 @@
 """SQLModel records and API schemas; importing this package registers every table."""
 
+from sqlmodel import SQLModel
+
 from models.audit import AuditEntry, AuditHead
 from models.campaign import Campaign
 from models.contact import Contact
@@ -9,8 +11,6 @@ from models.organisation import Organisation
 from models.pledge import Pledge
 from models.signature import Signature
 from models.user import ApiToken, CampaignShare, User
-
-from sqlmodel import SQLModel
 
 # Ids are never reused, on SQLite as on PostgreSQL: workflow ids are derived from them, and a
 # reused id would meet the workflow of a deleted record.

@@ -31,9 +31,7 @@ class Visibility(StrEnum):
 
 class CampaignBase(SQLModel):
     title: str = Field(min_length=1, max_length=300)
-    region: str = Field(
-        min_length=1, max_length=100, description="Country code (e.g. 'GH') or region name"
-    )
+    region: str = Field(min_length=1, max_length=100, description="Country code (e.g. 'GH') or region name")
     timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
     visibility: Visibility = Visibility.public
     signature_deadline: date | None = Field(

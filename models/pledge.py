@@ -86,8 +86,7 @@ def canonical_pledge_text(title: str, introduction: str, commitments: list[Commi
         "title": title,
         "introduction": introduction,
         "commitments": [
-            {"key": c.key, "text": c.text, "factors": [f.value for f in c.factors]}
-            for c in commitments
+            {"key": c.key, "text": c.text, "factors": [f.value for f in c.factors]} for c in commitments
         ],
     }
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

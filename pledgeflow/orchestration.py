@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -17,7 +19,8 @@ from workflows.pledge import PledgeWorkflow
 async def start_campaign(client: Client, settings: Settings, campaign_id: int) -> str:
     """Start the campaign workflow once; a second call finds the running one."""
     workflow_id = campaign_workflow_id(campaign_id)
-    try:
+    # If it ran and finished already, launching again must not invite twice.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             CampaignWorkflow.run,
             CampaignInput(
@@ -30,8 +33,6 @@ async def start_campaign(client: Client, settings: Settings, campaign_id: int) -
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-    except WorkflowAlreadyStartedError:
-        pass  # it ran and finished: launching again must not invite twice
     return workflow_id
 
 
@@ -40,9 +41,13 @@ def campaign_handle(client: Client, campaign_id: int) -> WorkflowHandle[Campaign
     return client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
 
 
-def pledge_handle(client: Client, campaign_id: int, organisation_id: int) -> WorkflowHandle[PledgeWorkflow, object]:
+def pledge_handle(
+    client: Client, campaign_id: int, organisation_id: int
+) -> WorkflowHandle[PledgeWorkflow, object]:
     """A handle on one organisation's pledge workflow."""
-    return client.get_workflow_handle_for(PledgeWorkflow.run, pledge_workflow_id(campaign_id, organisation_id))
+    return client.get_workflow_handle_for(
+        PledgeWorkflow.run, pledge_workflow_id(campaign_id, organisation_id)
+    )
 
 
 async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:

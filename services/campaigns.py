@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from models.campaign import Campaign, CampaignCreate, CampaignStatus, CampaignUpdate
 from models.common import utcnow
@@ -37,7 +37,7 @@ def list_for(session: Session, *, user: User | None, offset: int = 0, limit: int
     query = select(Campaign).order_by(col(Campaign.id)).offset(offset).limit(limit)
     if user is not None and user.role in (Role.coordinator, Role.reviewer):
         shared = select(CampaignShare.campaign_id).where(CampaignShare.user_id == user.id)
-        query = query.where((Campaign.owner_id == user.id) | col(Campaign.id).in_(shared))
+        query = query.where(or_(col(Campaign.owner_id) == user.id, col(Campaign.id).in_(shared)))
     return list(session.exec(query).all())
 
 
@@ -138,7 +138,9 @@ def count_invitations(session: Session, campaign_id: int) -> int:
     """How many organisations have an invitation in this campaign."""
     return int(
         session.exec(
-            select(func.count()).select_from(Invitation).where(
+            select(func.count())
+            .select_from(Invitation)
+            .where(
                 Invitation.campaign_id == campaign_id,
                 col(Invitation.status).in_(ACTIVE_INVITATION_STATUSES),
             )
@@ -174,7 +176,9 @@ def choose_invitees(
         where = f"invitees[{index}]"
         organisation = organisations.get(session, choice.organisation_id)
         if organisation is None:
-            problems.append(FieldProblem(f"{where}.organisation_id", f"unknown organisation {choice.organisation_id}"))
+            problems.append(
+                FieldProblem(f"{where}.organisation_id", f"unknown organisation {choice.organisation_id}")
+            )
             continue
         if choice.organisation_id in seen:
             problems.append(FieldProblem(f"{where}.organisation_id", "listed twice"))
@@ -194,7 +198,9 @@ def choose_invitees(
             continue
         planned.append((choice.organisation_id, contact.id or 0))
     if problems:
-        raise InvalidInput(f"{len(problems)} invitee(s) cannot be invited; nothing was added", errors=problems)
+        raise InvalidInput(
+            f"{len(problems)} invitee(s) cannot be invited; nothing was added", errors=problems
+        )
     invitations = [
         Invitation(campaign_id=campaign.id or 0, organisation_id=org_id, contact_id=contact_id)
         for org_id, contact_id in planned

@@ -59,7 +59,7 @@ def create(session: Session, *, data: ContactCreate, actor: str) -> Contact:
 def update(session: Session, *, contact: Contact, data: ContactUpdate, actor: str) -> Contact:
     """Change the given fields."""
     changes = data.model_dump(exclude_unset=True)
-    if "email" in changes and changes["email"]:
+    if changes.get("email"):
         changes["email"] = changes["email"].lower()
     for key, value in changes.items():
         setattr(contact, key, value)

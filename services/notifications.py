@@ -65,7 +65,9 @@ def sign_link(links: LinkContext, invitation_id: int, issued_at: datetime) -> st
     return f"{links.base_url}/s/{token}"
 
 
-def invitation(session: Session, links: LinkContext, *, invitation_id: int, planned_at: datetime, params: dict[str, Any]) -> Draft:
+def invitation(
+    session: Session, links: LinkContext, *, invitation_id: int, planned_at: datetime, params: dict[str, Any]
+) -> Draft:
     """The invitation to sign, with the link, to the invited contact."""
     view = invitations.view(session, invitation_id)
     return Draft(
@@ -79,7 +81,9 @@ def invitation(session: Session, links: LinkContext, *, invitation_id: int, plan
             "organisation_name": view.organisation.name,
             "campaign_title": view.campaign.title,
             "coordinator_email": view.campaign.coordinator_email or "",
-            "deadline": view.campaign.signature_deadline.isoformat() if view.campaign.signature_deadline else "",
+            "deadline": view.campaign.signature_deadline.isoformat()
+            if view.campaign.signature_deadline
+            else "",
             "delegated_by": view.delegated_by.name if view.delegated_by else "",
             "pledge": pledge_context(view.pledge),
             "link": sign_link(links, invitation_id, planned_at),

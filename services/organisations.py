@@ -56,7 +56,9 @@ def create(session: Session, *, data: OrganisationCreate, actor: str) -> Organis
     return organisation
 
 
-def update(session: Session, *, organisation: Organisation, data: OrganisationUpdate, actor: str) -> Organisation:
+def update(
+    session: Session, *, organisation: Organisation, data: OrganisationUpdate, actor: str
+) -> Organisation:
     """Change the given fields."""
     changes = data.model_dump(exclude_unset=True)
     for key, value in changes.items():

@@ -65,7 +65,13 @@ def mark_accepted(session: Session, *, message_id: str, reply: str, at: datetime
         kind="email.accepted",
         campaign_id=row.campaign_id,
         subject=f"invitation:{row.invitation_id}" if row.invitation_id else f"email:{row.kind}",
-        data={"message_id": message_id, "kind": row.kind, "to": row.recipient, "cc": row.cc, "reply": reply[:200]},
+        data={
+            "message_id": message_id,
+            "kind": row.kind,
+            "to": row.recipient,
+            "cc": row.cc,
+            "reply": reply[:200],
+        },
         at=at,
     )
     return row

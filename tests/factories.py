@@ -43,10 +43,14 @@ class Seeded:
     invitations: list[Invitation] = field(default_factory=list)
 
 
-def coordinator(engine: Engine, email: str = "coordinator@wco.example", role: Role = Role.coordinator) -> tuple[User, str]:
+def coordinator(
+    engine: Engine, email: str = "coordinator@wco.example", role: Role = Role.coordinator
+) -> tuple[User, str]:
     """A user with a fresh API token."""
     with session_scope(engine) as session:
-        user = users.get_or_create_user(session, email=email, name="Amina Coordinator", role=role, actor=ACTOR)
+        user = users.get_or_create_user(
+            session, email=email, name="Amina Coordinator", role=role, actor=ACTOR
+        )
         token, _ = users.create_token(session, user=user, label="test", actor=ACTOR)
         return user, token
 
@@ -59,6 +63,7 @@ def campaign_with_invitees(
     kinds: list[OrganisationKind] | None = None,
     with_pledge: bool = True,
     deadline: date | None = None,
+    prefix: str = "",
 ) -> Seeded:
     """A draft campaign with a pledge and `count` invited organisations, one contact each."""
     user, token = coordinator(engine)
@@ -66,7 +71,9 @@ def campaign_with_invitees(
         campaign = campaigns.create(
             session,
             data=CampaignCreate(
-                title="Accra clearance integrity", region="GH", timezone="Africa/Accra",
+                title="Accra clearance integrity",
+                region="GH",
+                timezone="Africa/Accra",
                 signature_deadline=deadline,
             ),
             owner=user,
@@ -79,7 +86,7 @@ def campaign_with_invitees(
             kind = (kinds or [OrganisationKind.trade_association])[index % len(kinds or [1])]
             organisation = organisations.create(
                 session,
-                data=OrganisationCreate(name=f"Organisation {index + 1}", kind=kind, country="GH"),
+                data=OrganisationCreate(name=f"{prefix}Organisation {index + 1}", kind=kind, country="GH"),
                 actor=ACTOR,
             )
             contact = contacts.create(
@@ -87,7 +94,7 @@ def campaign_with_invitees(
                 data=ContactCreate(
                     organisation_id=organisation.id or 0,
                     name=f"Contact {index + 1}",
-                    email=f"contact{index + 1}@org{index + 1}.example",
+                    email=f"contact{index + 1}@{prefix.strip().lower()}org{index + 1}.example",
                     title="Director",
                     locale=(locales or ["en"])[index % len(locales or ["en"])],
                 ),

@@ -29,3 +29,13 @@ def sign_token(mail: ReceivedMail) -> str:
     match = LINK.search(mail.text)
     assert match, f"no signing link in: {mail.text[:500]}"
     return match.group(1)
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF field of a form page."""
+    match = CSRF_FIELD.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)

@@ -8,13 +8,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.invitation import InvitationStatus
 from pledgeflow import orchestration
-from pledgeflow.links import LinkPurpose, LinkSigner
 from pledgeflow.db import session_scope
+from pledgeflow.links import LinkPurpose, LinkSigner
 from services import invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import running_workers, sign_token
-from workflows.campaign import CampaignWorkflow
 from workflows.pledge import DeclineRequest, DelegateRequest, PledgeWorkflow, Rejection, SignRequest
 
 
@@ -25,7 +24,9 @@ async def _launch(ts_env, settings, db, count=3):
     return seeded
 
 
-async def test_launch_sends_one_invitation_per_organisation(ts_env: WorkflowEnvironment, settings, db, mailbox):
+async def test_launch_sends_one_invitation_per_organisation(
+    ts_env: WorkflowEnvironment, settings, db, mailbox
+):
     async with running_workers(ts_env.client, settings, db):
         seeded = await _launch(ts_env, settings, db)
         received = await mailbox.wait_for_async(3)
@@ -52,16 +53,28 @@ async def test_signing_records_signature_sends_receipt_and_counts(ts_env, settin
         assert seeded.invitations[0].organisation_id == organisation.id
         result = await handle.execute_update(
             PledgeWorkflow.sign,
-            SignRequest(invitation_id=first, signer_name="Kwame Mensah", signer_title="Director", consent=True,
-                        ip="203.0.113.7", user_agent="pytest"),
+            SignRequest(
+                invitation_id=first,
+                signer_name="Kwame Mensah",
+                signer_title="Director",
+                consent=True,
+                ip="203.0.113.7",
+                user_agent="pytest",
+            ),
         )
         assert result.receipt_id.startswith("PF-")
-        confirmation = await mailbox.wait_for_async(1, to=seeded.contacts[0].email, subject_contains="Receipt")
+        confirmation = await mailbox.wait_for_async(
+            1, to=seeded.contacts[0].email, subject_contains="Receipt"
+        )
         assert confirmation and result.receipt_id in confirmation[0].text
         with session_scope(db) as session:
             signature = signatures.get_by_receipt(session, result.receipt_id)
             assert signature is not None
-            assert (signature.signer_name, signature.ip, signature.user_agent) == ("Kwame Mensah", "203.0.113.7", "pytest")
+            assert (signature.signer_name, signature.ip, signature.user_agent) == (
+                "Kwame Mensah",
+                "203.0.113.7",
+                "pytest",
+            )
             assert signature.pledge_sha256 in confirmation[0].text
         progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
         assert (progress.signed, progress.open) == (1, 2)
@@ -70,11 +83,15 @@ async def test_signing_records_signature_sends_receipt_and_counts(ts_env, settin
         with pytest.raises(WorkflowUpdateFailedError) as rejected:
             await handle.execute_update(
                 PledgeWorkflow.sign,
-                SignRequest(invitation_id=first, signer_name="Someone Else", signer_title="Deputy", consent=True),
+                SignRequest(
+                    invitation_id=first, signer_name="Someone Else", signer_title="Deputy", consent=True
+                ),
             )
         assert rejected.value.cause.type == Rejection.already_signed
         history = await handle.fetch_history()
-        accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        accepted = [
+            e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
         assert len(accepted) == 1
 
 
@@ -92,7 +109,9 @@ async def test_invalid_signature_is_rejected_before_history(ts_env, settings, db
             with pytest.raises(WorkflowUpdateFailedError):
                 await handle.execute_update(PledgeWorkflow.sign, bad)
         history = await handle.fetch_history()
-        assert not [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        assert not [
+            e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
         assert (await handle.query(PledgeWorkflow.view)).status == "open"
 
 
@@ -103,7 +122,9 @@ async def test_decline_tells_the_coordinator(ts_env, settings, db, mailbox):
         handle = orchestration.pledge_handle(ts_env.client, seeded.campaign.id, seeded.organisations[1].id)
         second = seeded.invitations[1].id
         with pytest.raises(WorkflowUpdateFailedError):
-            await handle.execute_update(PledgeWorkflow.decline, DeclineRequest(invitation_id=second, reason="  "))
+            await handle.execute_update(
+                PledgeWorkflow.decline, DeclineRequest(invitation_id=second, reason="  ")
+            )
         await handle.execute_update(
             PledgeWorkflow.decline, DeclineRequest(invitation_id=second, reason="Not our remit")
         )
@@ -111,7 +132,10 @@ async def test_decline_tells_the_coordinator(ts_env, settings, db, mailbox):
         assert notice and "Not our remit" in notice[0].text and "Organisation 2" in notice[0].subject
         with session_scope(db) as session:
             invitation = invitations.get_or_raise(session, second)
-            assert invitation.status is InvitationStatus.declined and invitation.decline_reason == "Not our remit"
+            assert (
+                invitation.status is InvitationStatus.declined
+                and invitation.decline_reason == "Not our remit"
+            )
         progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
         assert progress.declined == 1
 
@@ -127,7 +151,8 @@ async def test_delegation_invites_the_colleague_and_closes_the_old_link(ts_env, 
                 PledgeWorkflow.delegate, DelegateRequest(invitation_id=old, name="Ama", email="not-an-email")
             )
         await handle.execute_update(
-            PledgeWorkflow.delegate, DelegateRequest(invitation_id=old, name="Ama Owusu", email="ama@org1.example")
+            PledgeWorkflow.delegate,
+            DelegateRequest(invitation_id=old, name="Ama Owusu", email="ama@org1.example"),
         )
         fresh = await mailbox.wait_for_async(1, to="ama@org1.example")
         assert fresh, "the colleague gets an invitation of their own"
@@ -136,12 +161,18 @@ async def test_delegation_invites_the_colleague_and_closes_the_old_link(ts_env, 
         # The old link no longer signs.
         with pytest.raises(WorkflowUpdateFailedError) as stale:
             await handle.execute_update(
-                PledgeWorkflow.sign, SignRequest(invitation_id=old, signer_name="Kofi", signer_title="CEO", consent=True)
+                PledgeWorkflow.sign,
+                SignRequest(invitation_id=old, signer_name="Kofi", signer_title="CEO", consent=True),
             )
         assert stale.value.cause.type == Rejection.stale_link
         result = await handle.execute_update(
             PledgeWorkflow.sign,
-            SignRequest(invitation_id=claims.subject_id, signer_name="Ama Owusu", signer_title="Compliance", consent=True),
+            SignRequest(
+                invitation_id=claims.subject_id,
+                signer_name="Ama Owusu",
+                signer_title="Compliance",
+                consent=True,
+            ),
         )
         await mailbox.wait_for_async(1, subject_contains="Receipt")
         with session_scope(db) as session:

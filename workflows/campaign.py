@@ -96,8 +96,10 @@ class CampaignWorkflow:
             self._state.planned = True
         await self._fan_out()
         await workflow.wait_condition(
-            lambda: self._state.status in ("closed", "cancelled")
-            or workflow.info().is_continue_as_new_suggested()
+            lambda: (
+                self._state.status in ("closed", "cancelled")
+                or workflow.info().is_continue_as_new_suggested()
+            )
         )
         if self._state.status not in ("closed", "cancelled"):
             await self._continue_as_new()
@@ -169,7 +171,9 @@ class CampaignWorkflow:
         member = self._members.get(change.organisation_id)
         if member is None:
             # The signatory was quicker than the batch that invited them reports back.
-            member = Member(organisation_id=change.organisation_id, kind="", invitation_id=change.invitation_id)
+            member = Member(
+                organisation_id=change.organisation_id, kind="", invitation_id=change.invitation_id
+            )
             self._members[change.organisation_id] = member
         member.status = change.event
         member.invitation_id = change.invitation_id

@@ -270,7 +270,9 @@ class PledgeWorkflow:
         if not request.reason.strip():
             raise ApplicationError("a reason is required to decline", type=Rejection.invalid)
         if len(request.reason) > MAX_REASON:
-            raise ApplicationError(f"the reason is limited to {MAX_REASON} characters", type=Rejection.invalid)
+            raise ApplicationError(
+                f"the reason is limited to {MAX_REASON} characters", type=Rejection.invalid
+            )
 
     @workflow.update
     def delegate(self, request: DelegateRequest) -> DelegateResult:
@@ -334,8 +336,10 @@ class PledgeWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._email("signature_confirmation", request.invitation_id, f"confirmation-{request.invitation_id}")
         await self._tell_campaign("signed", request.invitation_id, effect.at)
+        await self._email(
+            "signature_confirmation", request.invitation_id, f"confirmation-{request.invitation_id}"
+        )
 
     async def _after_declining(self, effect: _Effect) -> None:
         assert effect.decline is not None and effect.at is not None
@@ -350,8 +354,8 @@ class PledgeWorkflow:
             retry_policy=RETRY,
         )
         invitation_id = effect.decline.invitation_id
-        await self._email("decline_notice", invitation_id, f"decline-notice-{invitation_id}")
         await self._tell_campaign("declined", invitation_id, effect.at)
+        await self._email("decline_notice", invitation_id, f"decline-notice-{invitation_id}")
 
     async def _after_delegating(self, effect: _Effect) -> None:
         assert effect.delegate is not None and effect.at is not None
@@ -374,9 +378,11 @@ class PledgeWorkflow:
             self._handing_over = False
         self._state.invitation_id = successor.invitation_id
         self._state.delegations += 1
-        await self._email("invitation", successor.invitation_id, f"invitation-{successor.invitation_id}")
-        await self._email("delegation_notice", successor.invitation_id, f"delegation-notice-{successor.invitation_id}")
         await self._tell_campaign("delegated", successor.invitation_id, effect.at)
+        await self._email("invitation", successor.invitation_id, f"invitation-{successor.invitation_id}")
+        await self._email(
+            "delegation_notice", successor.invitation_id, f"delegation-notice-{successor.invitation_id}"
+        )
 
     async def _email(self, kind: str, invitation_id: int, step: str) -> None:
         await workflow.execute_activity_method(

@@ -117,6 +117,8 @@ class MailSink:
         self.port = port or free_port(host)
         self._maildir = mailbox.Maildir(str(maildir), create=True) if maildir else None
         self._messages: list[ReceivedMail] = []
+        if self._maildir is not None:
+            self._messages = _load(self._maildir)
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -162,7 +164,6 @@ class MailSink:
                 return found
             time.sleep(0.05)
 
-
     async def wait_for_async(self, count: int, timeout: float = 30.0, **match: str) -> list[ReceivedMail]:
         """Like wait_for, without blocking the event loop (workers may share it)."""
         deadline = time.monotonic() + timeout
@@ -171,6 +172,25 @@ class MailSink:
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             await asyncio.sleep(0.05)
+
+
+def _load(folder: mailbox.Maildir) -> list[ReceivedMail]:
+    """Messages kept from an earlier run, oldest first."""
+    loaded = []
+    for key in folder.iterkeys():
+        raw = folder.get_bytes(key)
+        stored = folder.get_message(key)
+        parsed = message_from_bytes(raw, policy=policy.default)
+        recipients = [a.strip() for a in str(parsed.get("To", "")).split(",") if a.strip()]
+        loaded.append(
+            ReceivedMail(
+                envelope_from=str(parsed.get("From", "")),
+                recipients=recipients,
+                raw=raw,
+                received_at=datetime.fromtimestamp(stored.get_date(), UTC),
+            )
+        )
+    return sorted(loaded, key=lambda m: m.received_at)
 
 
 def _matches(mail: ReceivedMail, match: dict[str, str]) -> bool:

@@ -35,7 +35,7 @@ class SmtpSession:
         """Send one message; return the server's reply to the end of DATA."""
         recipients = [*email.to, *email.cc]
         try:
-            errors, reply = await self._client.send_message(
+            _errors, reply = await self._client.send_message(
                 email.to_mime(), sender=None, recipients=recipients
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
