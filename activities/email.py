@@ -156,8 +156,10 @@ class EmailDelivery:
             except (aiosmtplib.SMTPException, OSError) as exc:
                 # Transient: the server is down or dropped us. What was accepted is logged;
                 # the activity retries and skips those.
-                if current is not None:
-                    await asyncio.to_thread(self._log_failed, current.message_id, str(exc), False)
+                if current is None:  # could not even connect: the first waiting email says why
+                    current, draft = to_send[0]
+                    await asyncio.to_thread(self._log_attempt, self._outgoing(current, draft), draft)
+                await asyncio.to_thread(self._log_failed, current.message_id, str(exc), False)
                 raise
         return [results[job.message_id] for job in jobs]
 

@@ -59,10 +59,10 @@ class Settings(BaseSettings):
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'pledgeflow.db'}"
-        if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+        if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ValueError(
-                "PLEDGEFLOW_SECRET_KEY is still the development default; "
-                "set a long random value before running in production"
+                f"PLEDGEFLOW_SECRET_KEY is still the development default; set a long random value "
+                f"(PLEDGEFLOW_ENV is '{self.env}')"
             )
         if self.env == "production" and len(self.secret_key) < 32:
             raise ValueError("PLEDGEFLOW_SECRET_KEY must be at least 32 characters in production")

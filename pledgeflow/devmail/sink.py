@@ -18,7 +18,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
-REFUSED_DOMAIN = "refused.invalid"
+REFUSED_DOMAIN = "mailbox-unavailable.example"
 
 
 @dataclass
