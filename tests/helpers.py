@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -13,6 +15,7 @@ from pledgeflow.config import Settings
 from pledgeflow.devmail.sink import ReceivedMail
 from pledgeflow.worker import Workers, build_workers
 
+T = TypeVar("T")
 LINK = re.compile(r"https?://\S+/s/([A-Za-z0-9_.\-]+)")
 
 
@@ -39,3 +42,15 @@ def csrf_from(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "the page has no CSRF field"
     return match.group(1)
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 20) -> T:
+    """Call probe until check(result) holds; return that result (or fail with the last one)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await probe()
+        if check(result) or loop.time() > deadline:
+            assert check(result), f"still {result!r} after {timeout}s"
+            return result
+        await asyncio.sleep(0.05)

@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from api.app import create_app
 from tests import factories
-from tests.helpers import running_workers
+from tests.helpers import eventually, running_workers
 
 
 @pytest_asyncio.fixture
@@ -86,8 +86,10 @@ async def test_coordinator_builds_and_launches_a_campaign(api, ts_env, settings,
         assert "Invitation à signer" in mails[0].subject  # the contact's locale
         again = await api.post(f"/campaigns/{cid}/launch", headers=auth)
         assert again.status_code == 202
-        progress = (await api.get(f"/campaigns/{cid}/progress", headers=auth)).json()
-        assert progress["invited"] == 1 and progress["source"] == "workflow"
+        progress = await eventually(
+            lambda: api.get(f"/campaigns/{cid}/progress", headers=auth), lambda r: r.json()["invited"] == 1
+        )
+        assert progress.json()["source"] == "workflow"
         assert len(mailbox.messages) == 1
     listed = (await api.get(f"/campaigns/{cid}/invitations", headers=auth)).json()
     assert listed[0]["status"] == "sent"

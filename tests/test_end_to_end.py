@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser import chromium, chromium_available
 from tests.devstack import start_dev_stack
+from tests.helpers import eventually
 
 pytestmark = [pytest.mark.devserver, pytest.mark.browser]
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/s/\S+")
@@ -113,8 +114,10 @@ async def test_coordinator_to_signed_pledge_through_the_browser(tmp_path):
             assert [s["receipt_id"] for s in signatures] == [receipt]
             assert signatures[0]["signer_name"] == "Sita Sharma" and signatures[0]["ip"] == "127.0.0.1"
             assert "HeadlessChrome" in signatures[0]["user_agent"]
-            progress = (await http.get(f"{api}/campaigns/{cid}/progress", headers=auth)).json()
-            assert (progress["invited"], progress["signed"], progress["open"]) == (1, 1, 0)
+            await eventually(
+                lambda: http.get(f"{api}/campaigns/{cid}/progress", headers=auth),
+                lambda r: (r.json()["invited"], r.json()["signed"], r.json()["open"]) == (1, 1, 0),
+            )
             public = (await http.get(f"{api}/receipts/{receipt}.json")).json()
             assert public["organisation_name"] == "Nepal Freight Forwarders Association"
     finally:

@@ -13,7 +13,7 @@ from pledgeflow.links import LinkPurpose, LinkSigner
 from services import invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
-from tests.helpers import running_workers, sign_token
+from tests.helpers import eventually, running_workers, sign_token
 from workflows.pledge import DeclineRequest, DelegateRequest, PledgeWorkflow, Rejection, SignRequest
 
 
@@ -33,8 +33,10 @@ async def test_launch_sends_one_invitation_per_organisation(
         assert sorted(m.recipients[0] for m in received) == sorted(c.email for c in seeded.contacts)
         # Launching again neither restarts the campaign nor invites twice.
         await orchestration.start_campaign(ts_env.client, settings, seeded.campaign.id)
-        progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
-        assert progress.invited == 3 and progress.launch_complete
+        await eventually(
+            lambda: orchestration.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda p: p.invited == 3 and p.launch_complete,
+        )
         assert len(mailbox.messages) == 3
         for mail in received:
             assert mail.text and mail.html and "Ghana Customs Integrity Pact" in mail.subject
@@ -76,8 +78,10 @@ async def test_signing_records_signature_sends_receipt_and_counts(ts_env, settin
                 "pytest",
             )
             assert signature.pledge_sha256 in confirmation[0].text
-        progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
-        assert (progress.signed, progress.open) == (1, 2)
+        await eventually(
+            lambda: orchestration.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda p: (p.signed, p.open) == (1, 2),
+        )
 
         # A second signature is rejected by the validator, before it reaches history.
         with pytest.raises(WorkflowUpdateFailedError) as rejected:
@@ -136,8 +140,10 @@ async def test_decline_tells_the_coordinator(ts_env, settings, db, mailbox):
                 invitation.status is InvitationStatus.declined
                 and invitation.decline_reason == "Not our remit"
             )
-        progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
-        assert progress.declined == 1
+        await eventually(
+            lambda: orchestration.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda p: p.declined == 1,
+        )
 
 
 async def test_delegation_invites_the_colleague_and_closes_the_old_link(ts_env, settings, db, mailbox):
@@ -182,5 +188,7 @@ async def test_delegation_invites_the_colleague_and_closes_the_old_link(ts_env, 
             assert public.on_behalf_of == "Organisation 1"
             assert public.delegated_by and "Contact 1" in public.delegated_by
             assert invitations.get_or_raise(session, old).status is InvitationStatus.delegated
-        progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
-        assert (progress.delegated, progress.signed) == (1, 1)
+        await eventually(
+            lambda: orchestration.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda p: (p.delegated, p.signed) == (1, 1),
+        )
