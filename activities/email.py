@@ -19,7 +19,7 @@ from pledgeflow.mail.message import OutgoingEmail, sender_domain, stable_message
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import PermanentRecipientError, SmtpSender, SmtpSession
 from services import invitations, notifications, outbox
-from services.notifications import Draft, LinkContext
+from services.notifications import Draft, LinkContext, MailRef
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ class SendEmailInput:
     workflow_id: str
     step: str
     planned_at: datetime
-    invitation_id: int
+    invitation_id: int = 0
+    campaign_id: int = 0
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,9 +47,10 @@ class EmailJob:
     """One email of a batch: which kind, about which invitation, under which Message-ID."""
 
     kind: str
-    invitation_id: int
     message_id: str
     planned_at: datetime
+    invitation_id: int = 0
+    campaign_id: int = 0
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,9 +89,12 @@ class EmailDelivery:
                     session,
                     self._links,
                     kind=job.kind,
-                    invitation_id=job.invitation_id,
-                    planned_at=job.planned_at,
-                    params=job.params,
+                    ref=MailRef(
+                        planned_at=job.planned_at,
+                        invitation_id=job.invitation_id,
+                        campaign_id=job.campaign_id,
+                        params=job.params,
+                    ),
                 )
                 result.append((job, draft))
         return result
@@ -188,9 +193,10 @@ class EmailActivities:
         """Send one email; a retry after the server accepted it sends nothing."""
         job = EmailJob(
             kind=request.kind,
-            invitation_id=request.invitation_id,
             message_id=self._delivery.message_id(request.workflow_id, request.step),
             planned_at=request.planned_at,
+            invitation_id=request.invitation_id,
+            campaign_id=request.campaign_id,
             params=request.params,
         )
         [result] = await self._delivery.deliver([job])

@@ -21,11 +21,16 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.email import EmailDelivery, EmailJob
 from activities.errors import domain_errors_are_final
+from models.contact import Contact
 from models.invitation import OPEN_STATUSES, Invitation
+from models.quorum import StakeholderGroup
 from pledgeflow.db import session_scope
-from services import invitations
+from services import campaigns, invitations
+from services.chase_plans import chase_plan
+from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeInput
+from workflows.quorum import GroupRule
 
 START_CONCURRENCY = 32
 
@@ -47,6 +52,8 @@ class InvitationRange:
 @dataclass
 class LaunchPlan:
     ranges: list[InvitationRange] = field(default_factory=list)
+    rules: list[GroupRule] = field(default_factory=list)
+    timezone: str = "UTC"
 
 
 @dataclass
@@ -74,6 +81,28 @@ class InviteBatchResult:
     members: list[Member] = field(default_factory=list)
 
 
+def ranges_of(ids: list[int], batch_size: int) -> list[InvitationRange]:
+    """Split sorted invitation ids into ranges of at most batch_size."""
+    return [
+        InvitationRange(first_id=chunk[0], last_id=chunk[-1], count=len(chunk))
+        for chunk in (ids[i : i + batch_size] for i in range(0, len(ids), batch_size))
+    ]
+
+
+def group_rule(group: dict[str, object]) -> GroupRule:
+    """A stored stakeholder group as the campaign workflow evaluates it."""
+    parsed = StakeholderGroup.model_validate(group)
+    return GroupRule(
+        name=parsed.name,
+        kinds=[k.value for k in parsed.kinds],
+        organisation_ids=list(parsed.organisation_ids),
+        rule=parsed.rule.value,
+        n=parsed.n or 0,
+        percent=parsed.percent or 0.0,
+        required=list(parsed.required),
+    )
+
+
 class LaunchActivities:
     """Plan the fan-out, then invite one range of invitations at a time."""
 
@@ -96,11 +125,14 @@ class LaunchActivities:
                     .order_by(col(Invitation.id))
                 ).all()
             )
-        ranges = []
-        for start in range(0, len(ids), request.batch_size):
-            chunk = [i for i in ids[start : start + request.batch_size] if i is not None]
-            ranges.append(InvitationRange(first_id=chunk[0], last_id=chunk[-1], count=len(chunk)))
-        return LaunchPlan(ranges=ranges)
+            campaign = campaigns.get_or_raise(session, request.campaign_id)
+            rules = [group_rule(g) for g in campaign.quorum or []]
+            zone = campaign.timezone
+        return LaunchPlan(
+            ranges=ranges_of([i for i in ids if i is not None], request.batch_size),
+            rules=rules,
+            timezone=zone,
+        )
 
     @activity.defn(name="plan_launch")
     @domain_errors_are_final
@@ -108,17 +140,40 @@ class LaunchActivities:
         """Split the campaign's open invitations into id ranges of at most batch_size."""
         return await asyncio.to_thread(self._plan, request)
 
-    def _load_range(self, request: InviteBatchInput) -> list[tuple[Invitation, str]]:
+    def _load_range(self, request: InviteBatchInput) -> list[tuple[Invitation, str, ChasePlan]]:
         with session_scope(self._engine) as session:
-            rows = invitations.page_to_launch(
-                session,
-                campaign_id=request.campaign_id,
-                after_id=request.first_invitation_id - 1,
-                limit=request.last_invitation_id - request.first_invitation_id + 1,
-            )
-            return [(inv, org.kind.value) for inv, org in rows if (inv.id or 0) <= request.last_invitation_id]
+            campaign = campaigns.get_or_raise(session, request.campaign_id)
+            rows = [
+                (inv, org)
+                for inv, org in invitations.page_to_launch(
+                    session,
+                    campaign_id=request.campaign_id,
+                    after_id=request.first_invitation_id - 1,
+                    limit=request.last_invitation_id - request.first_invitation_id + 1,
+                )
+                if (inv.id or 0) <= request.last_invitation_id
+            ]
+            people = {
+                c.id: c
+                for c in session.exec(
+                    select(Contact).where(col(Contact.id).in_([inv.contact_id for inv, _ in rows]))
+                )
+            }
+            return [
+                (
+                    inv,
+                    org.kind.value,
+                    chase_plan(
+                        campaign,
+                        people[inv.contact_id],
+                        started_at=request.planned_at,
+                        deadline=inv.deadline or campaign.signature_deadline,
+                    ),
+                )
+                for inv, org in rows
+            ]
 
-    async def _start_pledge(self, request: InviteBatchInput, invitation: Invitation) -> None:
+    async def _start_pledge(self, request: InviteBatchInput, invitation: Invitation, plan: ChasePlan) -> None:
         # Closed already (started by an earlier attempt and finished since): nothing to do.
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
@@ -128,6 +183,7 @@ class LaunchActivities:
                     organisation_id=invitation.organisation_id,
                     invitation_id=invitation.id or 0,
                     email_task_queue=request.email_task_queue,
+                    plan=plan,
                 ),
                 id=pledge_workflow_id(invitation.campaign_id, invitation.organisation_id),
                 task_queue=request.task_queue,
@@ -142,12 +198,12 @@ class LaunchActivities:
         rows = await asyncio.to_thread(self._load_range, request)
         gate = asyncio.Semaphore(START_CONCURRENCY)
 
-        async def start(invitation: Invitation) -> None:
+        async def start(invitation: Invitation, plan: ChasePlan) -> None:
             async with gate:
-                await self._start_pledge(request, invitation)
+                await self._start_pledge(request, invitation, plan)
 
         # Workflows first: a link must never arrive before the workflow that answers it.
-        await asyncio.gather(*(start(inv) for inv, _ in rows))
+        await asyncio.gather(*(start(inv, plan) for inv, _, plan in rows))
         activity.heartbeat("workflows started")
         jobs = [
             EmailJob(
@@ -158,7 +214,7 @@ class LaunchActivities:
                 ),
                 planned_at=request.planned_at,
             )
-            for inv, _ in rows
+            for inv, _, _ in rows
         ]
         results = await self._delivery.deliver(jobs, heartbeat=True)
         return InviteBatchResult(
@@ -169,6 +225,6 @@ class LaunchActivities:
                     invitation_id=inv.id or 0,
                     status="undeliverable" if result.outcome == "refused" else "invited",
                 )
-                for (inv, kind), result in zip(rows, results, strict=True)
+                for (inv, kind, _), result in zip(rows, results, strict=True)
             ]
         )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from activities.errors import domain_errors_are_final
+from models.contact import Contact
 from pledgeflow.db import session_scope
-from services import invitations, signatures
+from services import escalations, invitations, signatures
 
 
 @dataclass
@@ -53,6 +54,36 @@ class DelegateInvitationInput:
 class DelegateInvitationResult:
     invitation_id: int
     contact_id: int
+    contact_timezone: str = ""
+
+
+@dataclass
+class RecordEscalationInput:
+    invitation_id: int
+    level: int
+    role: str
+    workflow_id: str
+    at: datetime
+    last_level: bool = False
+
+
+@dataclass
+class RecordEscalationResult:
+    escalation_id: int
+    recipient_role: str
+    recipient_email: str
+
+
+@dataclass
+class InvitationEvent:
+    """An invitation-level change made by a workflow, with who asked for it."""
+
+    invitation_id: int
+    at: datetime
+    deadline: str = ""  # ISO date, for reopen and extension
+    reason: str = ""
+    actor: str = "system"
+    after_in_force: bool = False
 
 
 class RecordActivities:
@@ -105,10 +136,108 @@ class RecordActivities:
                 locale=request.locale,
                 at=request.delegated_at,
             )
-            return DelegateInvitationResult(successor.id or 0, successor.contact_id)
+            contact = session.get(Contact, successor.contact_id)
+            zone = (contact.timezone if contact else None) or ""
+            return DelegateInvitationResult(successor.id or 0, successor.contact_id, zone)
 
     @activity.defn(name="delegate_invitation")
     @domain_errors_are_final
     async def delegate_invitation(self, request: DelegateInvitationInput) -> DelegateInvitationResult:
         """Close the old invitation and open one for the colleague."""
         return await asyncio.to_thread(self._delegate, request)
+
+    def _record_escalation(self, request: RecordEscalationInput) -> RecordEscalationResult:
+        with session_scope(self._engine) as session:
+            row = escalations.record(
+                session,
+                invitation_id=request.invitation_id,
+                level=request.level,
+                role=request.role,
+                workflow_id=request.workflow_id,
+                last_level=request.last_level,
+                at=request.at,
+            )
+            return RecordEscalationResult(row.id or 0, row.recipient_role, row.recipient_email)
+
+    @activity.defn(name="record_escalation")
+    @domain_errors_are_final
+    async def record_escalation(self, request: RecordEscalationInput) -> RecordEscalationResult:
+        """Record a ladder level once, resolving who it goes to."""
+        return await asyncio.to_thread(self._record_escalation, request)
+
+    def _invitation_event(self, name: str, request: InvitationEvent) -> None:
+        with session_scope(self._engine) as session:
+            if name == "expire":
+                invitations.expire(session, invitation_id=request.invitation_id, at=request.at)
+            elif name == "reopen":
+                invitations.reopen(
+                    session,
+                    invitation_id=request.invitation_id,
+                    deadline=date.fromisoformat(request.deadline),
+                    actor=request.actor,
+                    at=request.at,
+                )
+            elif name == "set_deadline":
+                invitations.set_deadline(
+                    session,
+                    invitation_id=request.invitation_id,
+                    deadline=date.fromisoformat(request.deadline),
+                    actor=request.actor,
+                    at=request.at,
+                )
+            elif name == "withdraw":
+                signatures.withdraw(
+                    session,
+                    invitation_id=request.invitation_id,
+                    reason=request.reason,
+                    at=request.at,
+                    after_in_force=request.after_in_force,
+                )
+            elif name == "close":
+                invitations.close_unanswered(session, invitation_id=request.invitation_id, at=request.at)
+            else:  # pragma: no cover - a programming error
+                raise ValueError(f"unknown invitation event {name}")
+
+    @activity.defn(name="expire_invitation")
+    @domain_errors_are_final
+    async def expire_invitation(self, request: InvitationEvent) -> None:
+        """The deadline passed unanswered."""
+        await asyncio.to_thread(self._invitation_event, "expire", request)
+
+    @activity.defn(name="reopen_invitation")
+    @domain_errors_are_final
+    async def reopen_invitation(self, request: InvitationEvent) -> None:
+        """An expired invitation is open again until a new deadline."""
+        await asyncio.to_thread(self._invitation_event, "reopen", request)
+
+    @activity.defn(name="set_invitation_deadline")
+    @domain_errors_are_final
+    async def set_invitation_deadline(self, request: InvitationEvent) -> None:
+        """One organisation's deadline is extended."""
+        await asyncio.to_thread(self._invitation_event, "set_deadline", request)
+
+    @activity.defn(name="record_withdrawal")
+    @domain_errors_are_final
+    async def record_withdrawal(self, request: InvitationEvent) -> None:
+        """A signatory withdrew its signature, with a reason."""
+        await asyncio.to_thread(self._invitation_event, "withdraw", request)
+
+    @activity.defn(name="close_invitation")
+    @domain_errors_are_final
+    async def close_invitation(self, request: InvitationEvent) -> None:
+        """The campaign ended before the invitation was answered."""
+        await asyncio.to_thread(self._invitation_event, "close", request)
+
+    def activities(self) -> list[object]:
+        """Every activity of this class, for the worker."""
+        return [
+            self.record_signature,
+            self.record_decline,
+            self.delegate_invitation,
+            self.record_escalation,
+            self.expire_invitation,
+            self.reopen_invitation,
+            self.set_invitation_deadline,
+            self.record_withdrawal,
+            self.close_invitation,
+        ]

@@ -6,6 +6,7 @@ from models.audit import AuditEntry, AuditHead
 from models.campaign import Campaign
 from models.contact import Contact
 from models.email_message import EmailMessage
+from models.escalation import Escalation
 from models.invitation import Invitation
 from models.organisation import Organisation
 from models.pledge import Pledge
@@ -25,6 +26,7 @@ __all__ = [
     "CampaignShare",
     "Contact",
     "EmailMessage",
+    "Escalation",
     "Invitation",
     "Organisation",
     "Pledge",

@@ -11,6 +11,8 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from models.common import UTCDateTime, utcnow, validate_timezone
+from models.policy import ChasePolicy
+from models.quorum import StakeholderGroup, check_groups
 
 
 class CampaignStatus(StrEnum):
@@ -66,7 +68,15 @@ class Campaign(CampaignBase, table=True):
 
 
 class CampaignCreate(CampaignBase):
-    pass
+    quorum: list[StakeholderGroup] = Field(
+        default_factory=list, description="Empty: everyone invited must sign"
+    )
+    policy: ChasePolicy | None = Field(default=None, description="Reminders, ladder, quiet hours")
+
+    @field_validator("quorum")
+    @classmethod
+    def _groups_unique(cls, value: list[StakeholderGroup]) -> list[StakeholderGroup]:
+        return check_groups(value)
 
 
 class CampaignUpdate(SQLModel):
@@ -77,11 +87,18 @@ class CampaignUpdate(SQLModel):
     signature_deadline: date | None = None
     coordinator_email: EmailStr | None = None
     focal_point_email: EmailStr | None = None
+    quorum: list[StakeholderGroup] | None = None
+    policy: ChasePolicy | None = None
 
     @field_validator("timezone")
     @classmethod
     def _timezone_known(cls, value: str | None) -> str | None:
         return None if value is None else validate_timezone(value)
+
+    @field_validator("quorum")
+    @classmethod
+    def _groups_unique(cls, value: list[StakeholderGroup] | None) -> list[StakeholderGroup] | None:
+        return None if value is None else check_groups(value)
 
 
 class CampaignPublic(CampaignBase):
@@ -94,3 +111,5 @@ class CampaignPublic(CampaignBase):
     in_force_at: datetime | None
     closed_at: datetime | None
     cancelled_at: datetime | None
+    quorum: list[StakeholderGroup]
+    policy: ChasePolicy

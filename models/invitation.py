@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -35,6 +35,7 @@ class Invitation(SQLModel, table=True):
     delegated_from_id: int | None = Field(default=None, foreign_key="invitation.id")
     delegated_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     decline_reason: str | None = Field(default=None, max_length=2000)
+    deadline: date | None = Field(default=None, description="This organisation's own deadline, if extended")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -59,6 +60,7 @@ class InvitationPublic(SQLModel):
     delegated_from_id: int | None
     delegated_by_contact_id: int | None
     decline_reason: str | None
+    deadline: date | None
     created_at: datetime
     sent_at: datetime | None
     responded_at: datetime | None

@@ -13,6 +13,7 @@ class LinkPurpose(StrEnum):
     sign = "sign"
     report = "report"
     review = "review"
+    withdraw = "withdraw"
 
 
 class LinkError(Exception):

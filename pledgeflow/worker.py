@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.campaign import CampaignActivities
 from activities.email import EmailActivities, EmailDelivery
 from activities.launch import LaunchActivities
 from activities.records import RecordActivities
@@ -64,24 +65,20 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
     delivery = email_delivery(settings, engine)
     records = RecordActivities(engine)
     launch = LaunchActivities(engine=engine, client=client, delivery=delivery)
+    campaign = CampaignActivities(engine=engine, client=client, delivery=delivery)
     email = EmailActivities(delivery)
     main = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[
-            records.record_signature,
-            records.record_decline,
-            records.delegate_invitation,
-            launch.plan_launch,
-        ],
+        activities=[*records.activities(), *campaign.activities(), launch.plan_launch],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
     )
     email_worker = Worker(
         client,
         task_queue=settings.email_task_queue,
-        activities=[email.send_email, launch.invite_batch],
+        activities=[email.send_email, launch.invite_batch, campaign.announce_in_force],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.email_max_per_second,
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session, col, func, or_, select
 
-from models.campaign import Campaign, CampaignCreate, CampaignStatus, CampaignUpdate
+from models.campaign import Campaign, CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
 from models.common import utcnow
 from models.contact import Contact
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from models.pledge import Pledge, PledgeCreate, pledge_sha256
+from models.policy import ChasePolicy, check_policy_for_campaign, effective_ladder
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
 from services import audit, organisations
@@ -41,11 +45,43 @@ def list_for(session: Session, *, user: User | None, offset: int = 0, limit: int
     return list(session.exec(query).all())
 
 
+def effective_policy(campaign: Campaign) -> ChasePolicy:
+    """The campaign's chasing policy with its ladder filled in (default ladder when not set)."""
+    policy = ChasePolicy.model_validate(campaign.policy or {})
+    policy.ladder = effective_ladder(policy, has_focal_point=bool(campaign.focal_point_email))
+    return policy
+
+
+def public(campaign: Campaign) -> CampaignPublic:
+    """The campaign as the API shows it."""
+    return CampaignPublic.model_validate(
+        campaign, update={"policy": effective_policy(campaign), "quorum": campaign.quorum or []}
+    )
+
+
+def _check_policy(campaign: Campaign) -> None:
+    check_policy_for_campaign(
+        ChasePolicy.model_validate(campaign.policy or {}),
+        deadline=campaign.signature_deadline,
+        focal_point_email=campaign.focal_point_email,
+        coordinator_email=campaign.coordinator_email,
+        today=(campaign.launched_at or utcnow()).astimezone(ZoneInfo(campaign.timezone)).date(),
+    )
+
+
 def create(session: Session, *, data: CampaignCreate, owner: User | None, actor: str) -> Campaign:
-    """A new draft campaign owned by the caller."""
-    campaign = Campaign.model_validate(data, update={"owner_id": owner.id if owner else None})
+    """A new draft campaign owned by the caller; its policy must be able to run."""
+    campaign = Campaign.model_validate(
+        data.model_dump(exclude={"quorum", "policy"}),
+        update={
+            "owner_id": owner.id if owner else None,
+            "quorum": [g.model_dump(mode="json") for g in data.quorum],
+            "policy": data.policy.model_dump(mode="json", exclude_none=True) if data.policy else {},
+        },
+    )
     if campaign.coordinator_email is None and owner is not None:
         campaign.coordinator_email = owner.email
+    _check_policy(campaign)
     session.add(campaign)
     session.flush()
     audit.append(
@@ -63,9 +99,18 @@ def update(session: Session, *, campaign: Campaign, data: CampaignUpdate, actor:
     """Change settings of a campaign that has not ended."""
     if campaign.status in (CampaignStatus.closed, CampaignStatus.cancelled):
         raise Conflict(f"campaign {campaign.id} is {campaign.status} and can no longer change")
-    changes = data.model_dump(exclude_unset=True)
+    if campaign.status is not CampaignStatus.draft and (data.quorum is not None or data.signature_deadline):
+        raise Conflict(
+            f"campaign {campaign.id} is {campaign.status}: change quorum before launch, and extend the "
+            "deadline with the campaign's extend-deadline action so invitees are told",
+            errors=[FieldProblem("status", "only while the campaign is a draft")],
+        )
+    changes = data.model_dump(exclude_unset=True, mode="json")
     for key, value in changes.items():
-        setattr(campaign, key, value)
+        if key == "policy" and value is not None:
+            value = data.policy.model_dump(mode="json", exclude_none=True) if data.policy else {}
+        setattr(campaign, key, value if key in ("quorum", "policy") else getattr(data, key))
+    _check_policy(campaign)
     session.add(campaign)
     session.flush()
     audit.append(
@@ -252,5 +297,85 @@ def mark_launched(session: Session, *, campaign: Campaign, actor: str) -> Campai
         campaign_id=campaign.id,
         subject=f"campaign:{campaign.id}",
         data={"pledge_version": pledge.version, "pledge_sha256": pledge.sha256},
+    )
+    return campaign
+
+
+def mark_in_force(
+    session: Session, *, campaign_id: int, at: datetime, groups: list[dict[str, object]]
+) -> Campaign:
+    """Every group's quorum is met: the pact is in force from `at` (idempotent)."""
+    campaign = get_or_raise(session, campaign_id)
+    if campaign.status is CampaignStatus.in_force:
+        return campaign
+    if campaign.status is not CampaignStatus.launched:
+        raise Conflict(f"campaign {campaign_id} is {campaign.status} and cannot come in force")
+    campaign.status = CampaignStatus.in_force
+    campaign.in_force_at = at
+    session.add(campaign)
+    audit.append(
+        session,
+        kind="campaign.in_force",
+        campaign_id=campaign_id,
+        subject=f"campaign:{campaign_id}",
+        data={"groups": groups},
+        at=at,
+    )
+    return campaign
+
+
+def mark_ended(
+    session: Session, *, campaign_id: int, status: CampaignStatus, actor: str, reason: str, at: datetime
+) -> Campaign:
+    """Close or cancel the campaign (idempotent)."""
+    campaign = get_or_raise(session, campaign_id)
+    if campaign.status is status:
+        return campaign
+    allowed = {
+        CampaignStatus.cancelled: (CampaignStatus.launched, CampaignStatus.draft),
+        CampaignStatus.closed: (CampaignStatus.launched, CampaignStatus.in_force),
+    }[status]
+    if campaign.status not in allowed:
+        raise Conflict(f"campaign {campaign_id} is {campaign.status} and cannot be {status.value}")
+    campaign.status = status
+    if status is CampaignStatus.cancelled:
+        campaign.cancelled_at = at
+    else:
+        campaign.closed_at = at
+    session.add(campaign)
+    audit.append(
+        session,
+        kind=f"campaign.{status.value}",
+        actor=actor,
+        campaign_id=campaign_id,
+        subject=f"campaign:{campaign_id}",
+        data={"reason": reason},
+        at=at,
+    )
+    return campaign
+
+
+def extend_deadline(
+    session: Session, *, campaign_id: int, deadline: date, actor: str, at: datetime
+) -> Campaign:
+    """Move the campaign's signature deadline later (idempotent)."""
+    campaign = get_or_raise(session, campaign_id)
+    if campaign.signature_deadline == deadline:
+        return campaign
+    if campaign.signature_deadline is not None and deadline < campaign.signature_deadline:
+        raise InvalidInput.for_field(
+            "deadline", f"{deadline} is before the current deadline {campaign.signature_deadline}"
+        )
+    previous = campaign.signature_deadline
+    campaign.signature_deadline = deadline
+    session.add(campaign)
+    audit.append(
+        session,
+        kind="campaign.deadline_extended",
+        actor=actor,
+        campaign_id=campaign_id,
+        subject=f"campaign:{campaign_id}",
+        data={"from": previous.isoformat() if previous else None, "to": deadline.isoformat()},
+        at=at,
     )
     return campaign

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -208,3 +208,80 @@ def delegate(
         at=at,
     )
     return successor
+
+
+def expire(session: Session, *, invitation_id: int, at: datetime) -> Invitation:
+    """The deadline passed without an answer: the link now says so."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.status is InvitationStatus.expired:
+        return invitation
+    if invitation.status not in (*OPEN_STATUSES, InvitationStatus.unresponsive):
+        raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot expire")
+    invitation.status = InvitationStatus.expired
+    invitation.responded_at = at
+    session.add(invitation)
+    audit.append(
+        session,
+        kind="invitation.expired",
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        data={"organisation_id": invitation.organisation_id},
+        at=at,
+    )
+    return invitation
+
+
+def reopen(session: Session, *, invitation_id: int, deadline: date, actor: str, at: datetime) -> Invitation:
+    """The coordinator reopens an expired invitation until a new deadline."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.status is not InvitationStatus.expired and invitation.deadline == deadline:
+        return invitation  # replayed
+    if invitation.status is not InvitationStatus.expired:
+        raise Conflict(
+            f"invitation {invitation_id} is {invitation.status}; only an expired one can be reopened"
+        )
+    invitation.status = InvitationStatus.sent
+    invitation.deadline = deadline
+    invitation.responded_at = None
+    session.add(invitation)
+    audit.append(
+        session,
+        kind="invitation.reopened",
+        actor=actor,
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        data={"deadline": deadline.isoformat()},
+        at=at,
+    )
+    return invitation
+
+
+def set_deadline(
+    session: Session, *, invitation_id: int, deadline: date, actor: str, at: datetime
+) -> Invitation:
+    """This organisation's own deadline (an extension for one)."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.deadline == deadline:
+        return invitation
+    invitation.deadline = deadline
+    session.add(invitation)
+    audit.append(
+        session,
+        kind="invitation.deadline_extended",
+        actor=actor,
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        data={"deadline": deadline.isoformat()},
+        at=at,
+    )
+    return invitation
+
+
+def close_unanswered(session: Session, *, invitation_id: int, at: datetime) -> Invitation:
+    """The campaign ended (cancelled or closed) before this invitation was answered."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.status in (*OPEN_STATUSES, InvitationStatus.unresponsive, InvitationStatus.expired):
+        invitation.status = InvitationStatus.cancelled
+        invitation.responded_at = at
+        session.add(invitation)
+    return invitation

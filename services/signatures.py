@@ -109,3 +109,30 @@ def list_for_campaign(session: Session, *, campaign_id: int) -> list[SignaturePu
         select(Signature).where(Signature.campaign_id == campaign_id).order_by(col(Signature.signed_at))
     ).all()
     return [public_view(session, s) for s in rows]
+
+
+def withdraw(
+    session: Session, *, invitation_id: int, reason: str, at: datetime, after_in_force: bool
+) -> Signature:
+    """Record a withdrawal; the signature stays on record, marked withdrawn (idempotent)."""
+    signature = for_invitation(session, invitation_id)
+    if signature is None:
+        raise Conflict(f"invitation {invitation_id} has no signature to withdraw")
+    if signature.withdrawn_at is not None:
+        return signature
+    signature.withdrawn_at = at
+    signature.withdrawal_reason = reason
+    invitation = invitations.get_or_raise(session, invitation_id)
+    invitation.status = InvitationStatus.withdrawn
+    session.add(signature)
+    session.add(invitation)
+    audit.append(
+        session,
+        kind="signature.withdrawn",
+        actor=f"signatory:{invitations.view(session, invitation_id).contact.email}",
+        campaign_id=signature.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        data={"receipt_id": signature.receipt_id, "reason": reason, "after_in_force": after_in_force},
+        at=at,
+    )
+    return signature

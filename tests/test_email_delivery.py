@@ -91,48 +91,103 @@ async def test_a_refused_recipient_is_recorded_not_retried(settings, db, mailbox
         assert row.status is EmailStatus.failed
 
 
-def test_templates_exist_for_every_kind_and_locale():
-    renderer = EmailRenderer(PROJECT_ROOT / "templates")
-    assert {"en", "fr"} <= set(renderer.available_locales())
-    context = {
-        "contact_name": "Aya",
-        "organisation_name": "UTCI",
-        "campaign_title": "Pacte",
-        "coordinator_email": "c@x.org",
-        "deadline": "2027-01-31",
-        "delegated_by": "",
-        "link": "http://x/s/t",
-        "signer_name": "Aya",
-        "signer_title": "Présidente",
-        "receipt_id": "PF-1",
-        "pledge_sha256": "a" * 64,
-        "pledge_version": 1,
-        "signed_at": "2026-12-01T09:00:00",
-        "receipt_link": "http://x/r",
-        "contact_email": "a@x.org",
-        "reason": "r",
-        "delegator_name": "A",
-        "delegate_name": "B",
-        "delegate_email": "b@x.org",
-        "pledge": {
-            "title": "Pacte",
-            "introduction": "",
-            "commitments": [{"key": "c1", "text": "Publier", "factors": ["transparency"]}],
-        },
-    }
+def test_every_kind_composes_and_renders_in_every_locale(settings, db):
+    """Each kind's composer, fed by real records, fills every template variable, in en and fr."""
+    from models.common import utcnow
+    from pledgeflow.db import session_scope
     from pledgeflow.mail.render import EMAIL_TEMPLATES
+    from services import escalations, invitations, notifications, signatures
+    from services.notifications import MailRef
 
-    for kind in EMAIL_TEMPLATES:
-        for locale in ("en", "fr"):
-            rendered = renderer.render(kind, locale, context)
-            assert (
-                rendered.locale == locale and rendered.subject and rendered.text and "<html" in rendered.html
+    seeded = factories.campaign_with_invitees(db, count=2)
+    factories.launch(db, seeded.campaign.id)
+    first, second = (i.id for i in seeded.invitations)
+    delivery = email_delivery(settings, db)
+    renderer = EmailRenderer(PROJECT_ROOT / "templates")
+    with session_scope(db) as session:
+        signatures.record(
+            session,
+            invitation_id=first,
+            receipt_id="PF-1",
+            signer_name="Aya",
+            signer_title="Chair",
+            publish_name=False,
+            signed_at=utcnow(),
+            ip=None,
+            user_agent=None,
+        )
+        delegated = invitations.delegate(
+            session,
+            invitation_id=second,
+            name="Ama",
+            email="ama@x.example",
+            title=None,
+            locale="fr",
+            at=utcnow(),
+        )
+        second = delegated.id
+        escalation = escalations.record(
+            session,
+            invitation_id=second,
+            level=2,
+            role="escalation_contact",
+            workflow_id="w",
+            last_level=False,
+            at=utcnow(),
+        )
+    refs = {
+        "signature_confirmation": MailRef(PLANNED, invitation_id=first),
+        "withdrawal_notice": MailRef(PLANNED, invitation_id=first, params={"after_in_force": True}),
+        "pact_in_force": MailRef(PLANNED, invitation_id=first),
+        "escalation": MailRef(
+            PLANNED,
+            invitation_id=second,
+            params={"escalation_id": escalation.id, "levels": 4, "role": "escalation_contact"},
+        ),
+        "reminder": MailRef(PLANNED, invitation_id=second, params={"number": 2, "total": 4}),
+        "progress_notice": MailRef(
+            PLANNED,
+            campaign_id=seeded.campaign.id,
+            params={"group": "brokers", "mark": 33, "signed": 1, "target": 3},
+        ),
+        "quorum_unreachable": MailRef(
+            PLANNED,
+            campaign_id=seeded.campaign.id,
+            params={
+                "group": "brokers",
+                "signed": 0,
+                "target": 3,
+                "members": 3,
+                "lost": 2,
+                "missing_required": [7],
+            },
+        ),
+        "quorum_broken": MailRef(PLANNED, campaign_id=seeded.campaign.id, params={"groups": ["brokers"]}),
+        "deadline_extended": MailRef(PLANNED, invitation_id=second, params={"deadline": "2027-02-01"}),
+    }
+    assert set(renderer.available_locales()) >= {"en", "fr"}
+    with session_scope(db) as session:
+        for kind in EMAIL_TEMPLATES:
+            draft = notifications.compose(
+                session,
+                delivery._links,
+                kind=kind,
+                ref=refs.get(kind, MailRef(PLANNED, invitation_id=second)),
             )
-    french = renderer.render("invitation", "fr-CI", context)
-    assert french.locale == "fr" and "Transparence" in french.text
-    assert renderer.render("invitation", "sw", context).locale == "en"  # no Swahili yet: English
+            assert draft.to, kind
+            for locale in ("en", "fr"):
+                rendered = renderer.render(kind, locale, draft.context)
+                assert rendered.locale == locale, kind
+                assert rendered.subject and rendered.text.strip() and "<html" in rendered.html, kind
+    reminder = renderer.render(
+        "reminder",
+        "fr-CI",
+        notifications.compose(Session(db), delivery._links, kind="reminder", ref=refs["reminder"]).context,
+    )
+    assert reminder.locale == "fr" and "Rappel 2 sur 4" in reminder.subject
+    assert renderer.resolve_locale("invitation", "sw") == "en"  # no Swahili yet: English
     with pytest.raises(UnknownEmailKind):
-        renderer.render("spam", "en", context)
+        renderer.render("spam", "en", {})
 
 
 def test_message_ids_are_stable_per_workflow_and_step():

@@ -163,7 +163,7 @@ async def test_decline_through_the_page(site, ts_env, settings, db, mailbox):
         f"/s/{token}/decline", data={"reason": "We are not a licensed broker", "csrf_token": csrf}
     )
     assert declined.status_code == 200
-    notice = await mailbox.wait_for_async(1, to=seeded.coordinator.email)
+    notice = await mailbox.wait_for_async(1, to=seeded.coordinator.email, subject_contains="declined")
     assert notice and "We are not a licensed broker" in notice[0].text
     with session_scope(db) as session:
         assert invitations.get_or_raise(session, seeded.invitations[0].id).status is InvitationStatus.declined

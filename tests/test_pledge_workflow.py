@@ -132,7 +132,7 @@ async def test_decline_tells_the_coordinator(ts_env, settings, db, mailbox):
         await handle.execute_update(
             PledgeWorkflow.decline, DeclineRequest(invitation_id=second, reason="Not our remit")
         )
-        notice = await mailbox.wait_for_async(1, to=seeded.coordinator.email)
+        notice = await mailbox.wait_for_async(1, to=seeded.coordinator.email, subject_contains="declined")
         assert notice and "Not our remit" in notice[0].text and "Organisation 2" in notice[0].subject
         with session_scope(db) as session:
             invitation = invitations.get_or_raise(session, second)

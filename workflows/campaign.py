@@ -1,21 +1,32 @@
-"""CampaignWorkflow: fans out the invitations and keeps the campaign's tally.
+"""CampaignWorkflow: fans out the invitations, keeps the tally, and decides when the pact is in force.
 
 The fan-out runs a sliding window of `invite_batch` activities, each covering a range of
-invitations, so a launch of thousands stays far below Temporal's limits on pending
-activities and history size. Pledge workflows are not children: they are started by the
-activity with deterministic ids and report back by signal.
+invitations, so a launch of thousands stays far below Temporal's limits on pending activities
+and history size. Pledge workflows are not children: they are started by the activity with
+deterministic ids and report back by signal. Every answer re-evaluates the quorum rules
+(workflows/quorum.py); the coordinator's lifecycle actions arrive as updates.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.campaign import (
+        AddInviteesInput,
+        AnnounceInput,
+        BroadcastInput,
+        CampaignActivities,
+        LifecycleInput,
+    )
+    from activities.email import EmailActivities, SendEmailInput
     from activities.launch import (
         InvitationRange,
         InviteBatchInput,
@@ -24,15 +35,27 @@ with workflow.unsafe.imports_passed_through():
         LaunchPlanInput,
         Member,
     )
-    from workflows.pledge import MemberChange
+    from workflows.pledge import DATE_PATTERN, CampaignEnded, DeadlineChange, MemberChange, PactInForce
+    from workflows.quorum import GroupRule, GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
 BATCH_SIZE = 200
 PARALLEL_BATCHES = 4
+DB_TIMEOUT = timedelta(minutes=2)
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["Conflict", "NotFound", "InvalidInput"],
 )
+
+
+@dataclass
+class LifecycleEvent:
+    """Who did what to the campaign, and when."""
+
+    action: str
+    actor: str
+    at: datetime
+    detail: str = ""
 
 
 @dataclass
@@ -44,7 +67,13 @@ class CampaignState:
     next_range: int = 0
     members: list[Member] = field(default_factory=list)
     delegated: int = 0
-    status: str = "launched"
+    status: str = "launched"  # launched, in_force, closed, cancelled
+    rules: list[GroupRule] = field(default_factory=list)
+    timezone: str = "UTC"
+    in_force_at: datetime | None = None
+    notices: list[str] = field(default_factory=list)  # notices already sent, e.g. "brokers:33"
+    quorum_broken: bool = False
+    history: list[LifecycleEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +82,17 @@ class CampaignInput:
     task_queue: str = "pledgeflow"
     email_task_queue: str = "pledgeflow-email"
     state: CampaignState | None = None
+
+
+@dataclass
+class GroupProgress:
+    name: str
+    rule: str
+    members: int
+    signed: int
+    target: int
+    met: bool
+    impossible: bool
 
 
 @dataclass
@@ -67,10 +107,40 @@ class CampaignProgress:
     delegated: int
     undeliverable: int
     open: int
+    withdrawn: int = 0
+    expired: int = 0
+    in_force_at: datetime | None = None
+    quorum_broken: bool = False
+    groups: list[GroupProgress] = field(default_factory=list)
 
 
-# Statuses a member can reach, in order; a late batch result never moves one backwards.
-_PROGRESSION = ["invited", "undeliverable", "delegated", "declined", "signed"]
+@dataclass
+class AddInvitees:
+    organisation_ids: list[int]
+    contact_ids: list[int | None]
+    actor: str
+
+
+@dataclass
+class AddInviteesResult:
+    invitations: int
+
+
+@dataclass
+class ExtendDeadline:
+    deadline: str  # ISO date, in the campaign's time zone
+    actor: str
+
+
+@dataclass
+class EndCampaign:
+    actor: str
+    reason: str = ""
+
+
+# How far a member has come; a late batch result never moves one backwards.
+_RANK = {"invited": 0, "undeliverable": 1, "expired": 2, "declined": 3, "withdrawn": 3, "signed": 4}
+_ENDED = ("closed", "cancelled")
 
 
 @workflow.defn
@@ -79,6 +149,10 @@ class CampaignWorkflow:
         self._input = CampaignInput(campaign_id=0)
         self._state = CampaignState()
         self._members: dict[int, Member] = {}
+        self._pending_ranges: list[InvitationRange] = []
+        self._dirty = False
+
+    # ---- run -------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, request: CampaignInput) -> CampaignProgress:
@@ -89,24 +163,43 @@ class CampaignWorkflow:
             plan = await workflow.execute_activity_method(
                 LaunchActivities.plan_launch,
                 LaunchPlanInput(campaign_id=request.campaign_id, batch_size=BATCH_SIZE),
-                start_to_close_timeout=timedelta(minutes=2),
+                start_to_close_timeout=DB_TIMEOUT,
                 retry_policy=RETRY,
             )
-            self._state.ranges = plan.ranges
-            self._state.planned = True
-        await self._fan_out()
-        await workflow.wait_condition(
-            lambda: (
-                self._state.status in ("closed", "cancelled")
-                or workflow.info().is_continue_as_new_suggested()
+            self._state.ranges, self._state.rules, self._state.timezone = (
+                plan.ranges,
+                plan.rules,
+                plan.timezone,
             )
-        )
-        if self._state.status not in ("closed", "cancelled"):
-            await self._continue_as_new()
+            self._state.planned = True
+            self._dirty = True
+        while True:
+            await self._fan_out()
+            if self._dirty and self._launch_complete():
+                self._dirty = False
+                await self._evaluate_quorum()
+            if self._state.status in _ENDED:
+                break
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new()
+            await workflow.wait_condition(
+                lambda: (
+                    self._dirty
+                    or bool(self._pending_ranges)
+                    or self._state.status in _ENDED
+                    or workflow.info().is_continue_as_new_suggested()
+                )
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.progress()
 
+    def _launch_complete(self) -> bool:
+        return self._state.planned and self._state.next_range >= len(self._state.ranges)
+
     async def _fan_out(self) -> None:
+        if self._pending_ranges:
+            self._state.ranges.extend(self._pending_ranges)
+            self._pending_ranges = []
         ranges = self._state.ranges
         in_flight: dict[int, asyncio.Task[InviteBatchResult]] = {}
         while self._state.next_range < len(ranges) or in_flight:
@@ -145,14 +238,16 @@ class CampaignWorkflow:
             known = self._members.get(member.organisation_id)
             if known is None:
                 self._members[member.organisation_id] = member
-                continue
-            known.kind = known.kind or member.kind
-            if _PROGRESSION.index(member.status) > _PROGRESSION.index(known.status):
-                known.status = member.status
+            else:
+                known.kind = known.kind or member.kind
+                if _RANK.get(member.status, 0) > _RANK.get(known.status, 0):
+                    known.status = member.status
+        self._dirty = True
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._state.members = list(self._members.values())
+        self._state.ranges.extend(self._pending_ranges)
         workflow.continue_as_new(
             CampaignInput(
                 campaign_id=self._input.campaign_id,
@@ -162,12 +257,131 @@ class CampaignWorkflow:
             )
         )
 
+    # ---- quorum ----------------------------------------------------------------------
+
+    def _statuses(self) -> list[GroupStatus]:
+        members = [MemberState(m.organisation_id, m.kind, m.status) for m in self._members.values()]
+        return evaluate_all(self._state.rules, members)
+
+    async def _evaluate_quorum(self) -> None:
+        if self._state.status in _ENDED:
+            return
+        statuses = self._statuses()
+        holds = pact_holds(statuses)
+        if self._state.status == "launched":
+            for status in statuses:
+                for mark in progress_marks(status):
+                    await self._notice_once(
+                        f"{status.name}:{mark}",
+                        "progress_notice",
+                        {
+                            "group": status.name,
+                            "mark": mark,
+                            "signed": status.signed,
+                            "target": status.target,
+                        },
+                    )
+                if status.impossible:
+                    await self._notice_once(
+                        f"{status.name}:impossible",
+                        "quorum_unreachable",
+                        {
+                            "group": status.name,
+                            "signed": status.signed,
+                            "target": status.target,
+                            "members": status.members,
+                            "lost": status.lost,
+                            "missing_required": status.missing_required,
+                        },
+                    )
+            if holds:
+                await self._come_in_force(statuses)
+        elif self._state.status == "in_force":
+            if not holds and not self._state.quorum_broken:
+                self._state.quorum_broken = True
+                broken = [s.name for s in statuses if not s.met]
+                await self._notify_coordinator(
+                    "quorum_broken", f"quorum-broken-{len(self._state.history)}", {"groups": broken}
+                )
+            elif holds:
+                self._state.quorum_broken = False
+
+    async def _notice_once(self, key: str, kind: str, params: dict[str, Any]) -> None:
+        if key in self._state.notices:
+            return
+        self._state.notices.append(key)
+        await self._notify_coordinator(kind, f"notice-{key}", params)
+
+    async def _come_in_force(self, statuses: list[GroupStatus]) -> None:
+        at = workflow.now()
+        self._state.status = "in_force"
+        self._state.in_force_at = at
+        await workflow.execute_activity_method(
+            CampaignActivities.mark_in_force,
+            LifecycleInput(
+                campaign_id=self._input.campaign_id,
+                at=at,
+                groups=[
+                    {
+                        "name": s.name,
+                        "rule": s.rule,
+                        "signed": s.signed,
+                        "target": s.target,
+                        "members": s.members,
+                    }
+                    for s in statuses
+                ],
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await workflow.execute_activity_method(
+            CampaignActivities.announce_in_force,
+            AnnounceInput(campaign_id=self._input.campaign_id, planned_at=at),
+            task_queue=self._input.email_task_queue,
+            start_to_close_timeout=timedelta(minutes=30),
+            heartbeat_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        await self._broadcast("pact_in_force", PactInForce(at=at).__dict__, audience="all")
+
+    async def _notify_coordinator(self, kind: str, step: str, params: dict[str, Any]) -> None:
+        await workflow.execute_activity_method(
+            EmailActivities.send_email,
+            SendEmailInput(
+                kind=kind,
+                workflow_id=workflow.info().workflow_id,
+                step=step,
+                planned_at=workflow.now(),
+                campaign_id=self._input.campaign_id,
+                params=params,
+            ),
+            task_queue=self._input.email_task_queue,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+
+    async def _broadcast(self, signal: str, payload: dict[str, Any], *, audience: str) -> None:
+        await workflow.execute_activity_method(
+            CampaignActivities.broadcast_to_pledges,
+            BroadcastInput(
+                campaign_id=self._input.campaign_id, signal=signal, payload=payload, audience=audience
+            ),
+            start_to_close_timeout=timedelta(minutes=30),
+            heartbeat_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+
+    # ---- signals from pledge workflows -----------------------------------------------
+
     @workflow.signal
     def member_changed(self, change: MemberChange) -> None:
-        """A pledge workflow reports a signature, decline or delegation."""
+        """A pledge workflow reports a signature, decline, delegation, withdrawal or expiry."""
         if change.event == "delegated":
             self._state.delegated += 1
             return
+        if change.event == "unresponsive":
+            return  # still able to sign: counts as open
         member = self._members.get(change.organisation_id)
         if member is None:
             # The signatory was quicker than the batch that invited them reports back.
@@ -175,23 +389,143 @@ class CampaignWorkflow:
                 organisation_id=change.organisation_id, kind="", invitation_id=change.invitation_id
             )
             self._members[change.organisation_id] = member
-        member.status = change.event
+        member.status = "invited" if change.event == "reopened" else change.event
         member.invitation_id = change.invitation_id
+        self._dirty = True
+
+    # ---- lifecycle updates from the coordinator --------------------------------------
+
+    def _require_launched(self, action: str) -> None:
+        if self._state.status != "launched":
+            raise ApplicationError(
+                f"the campaign is {self._state.status.replace('_', ' ')}: it cannot {action}", type="Conflict"
+            )
+
+    def _record(self, action: str, actor: str, detail: str = "") -> datetime:
+        at = workflow.now()
+        self._state.history.append(LifecycleEvent(action=action, actor=actor, at=at, detail=detail))
+        return at
+
+    @workflow.update
+    async def add_invitees(self, request: AddInvitees) -> AddInviteesResult:
+        """Invite more organisations at once (all or nothing; problems come back per row)."""
+        self._record("add_invitees", request.actor, f"{len(request.organisation_ids)} organisation(s)")
+        result = await workflow.execute_activity_method(
+            CampaignActivities.add_invitees,
+            AddInviteesInput(
+                campaign_id=self._input.campaign_id,
+                organisation_ids=request.organisation_ids,
+                contact_ids=request.contact_ids,
+                actor=request.actor,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._pending_ranges.extend(result.ranges)
+        return AddInviteesResult(invitations=sum(r.count for r in result.ranges))
+
+    @add_invitees.validator
+    def _validate_add(self, request: AddInvitees) -> None:
+        self._require_launched("take new invitees")
+        if not request.organisation_ids:
+            raise ApplicationError("choose at least one organisation", type="InvalidInput")
+        if len(request.organisation_ids) != len(request.contact_ids):
+            raise ApplicationError("one contact (or none) per organisation", type="InvalidInput")
+
+    @workflow.update
+    async def extend_deadline(self, request: ExtendDeadline) -> str:
+        """Move the signature deadline later; those who have not answered are told."""
+        self._record("extend_deadline", request.actor, request.deadline)
+        await workflow.execute_activity_method(
+            CampaignActivities.extend_campaign_deadline,
+            LifecycleInput(
+                campaign_id=self._input.campaign_id,
+                at=workflow.now(),
+                actor=request.actor,
+                deadline=request.deadline,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        change = DeadlineChange(deadline=request.deadline, timezone=self._state.timezone, actor=request.actor)
+        await self._broadcast("campaign_deadline_changed", change.__dict__, audience="open")
+        return request.deadline
+
+    @extend_deadline.validator
+    def _validate_extend(self, request: ExtendDeadline) -> None:
+        self._require_launched("extend its deadline")
+        if not DATE_PATTERN.match(request.deadline or ""):
+            raise ApplicationError(f"'{request.deadline}' is not a date (YYYY-MM-DD)", type="InvalidInput")
+
+    async def _end(self, status: str, request: EndCampaign) -> str:
+        self._record(status, request.actor, request.reason)
+        self._state.status = status
+        await workflow.execute_activity_method(
+            CampaignActivities.mark_campaign_ended,
+            LifecycleInput(
+                campaign_id=self._input.campaign_id,
+                at=workflow.now(),
+                actor=request.actor,
+                reason=request.reason,
+                status=status,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await self._broadcast("campaign_ended", CampaignEnded(reason=status).__dict__, audience="all")
+        return status
+
+    @workflow.update
+    async def cancel(self, request: EndCampaign) -> str:
+        """Cancel: everyone invited is told, and open links say the campaign was cancelled."""
+        return await self._end("cancelled", request)
+
+    @cancel.validator
+    def _validate_cancel(self, request: EndCampaign) -> None:
+        self._require_launched("be cancelled (close it instead once in force)")
+
+    @workflow.update
+    async def close(self, request: EndCampaign) -> str:
+        """Close the campaign: no more answers are taken."""
+        return await self._end("closed", request)
+
+    @close.validator
+    def _validate_close(self, request: EndCampaign) -> None:
+        if self._state.status in _ENDED:
+            raise ApplicationError(f"the campaign is already {self._state.status}", type="Conflict")
+
+    # ---- query -----------------------------------------------------------------------
 
     @workflow.query
     def progress(self) -> CampaignProgress:
         members = list(self._members.values())
-        count = {status: sum(1 for m in members if m.status == status) for status in _PROGRESSION}
-        reached = len(members) - count["undeliverable"]
+        count: dict[str, int] = {}
+        for m in members:
+            count[m.status] = count.get(m.status, 0) + 1
+        reached = len(members) - count.get("undeliverable", 0)
+        answered = sum(count.get(s, 0) for s in ("signed", "declined", "withdrawn", "expired"))
         return CampaignProgress(
             campaign_id=self._input.campaign_id,
             status=self._state.status,
-            launch_complete=self._state.planned and self._state.next_range >= len(self._state.ranges),
+            launch_complete=self._launch_complete() and not self._pending_ranges,
             invitations_planned=sum(r.count for r in self._state.ranges),
             invited=reached,
-            signed=count["signed"],
-            declined=count["declined"],
+            signed=count.get("signed", 0),
+            declined=count.get("declined", 0),
             delegated=self._state.delegated,
-            undeliverable=count["undeliverable"],
-            open=reached - count["signed"] - count["declined"],
+            undeliverable=count.get("undeliverable", 0),
+            open=reached - answered,
+            withdrawn=count.get("withdrawn", 0),
+            expired=count.get("expired", 0),
+            in_force_at=self._state.in_force_at,
+            quorum_broken=self._state.quorum_broken,
+            groups=[
+                GroupProgress(s.name, s.rule, s.members, s.signed, s.target, s.met, s.impossible)
+                for s in self._statuses()
+            ],
         )
+
+    @workflow.query
+    def lifecycle(self) -> list[LifecycleEvent]:
+        """The coordinator actions taken on this campaign, with who took them."""
+        return list(self._state.history)

@@ -1,16 +1,19 @@
-"""PledgeWorkflow: one organisation's answer to a campaign's invitation.
+"""PledgeWorkflow: one organisation's answer to a campaign's invitation, and what follows.
 
 The signatory's actions arrive as updates. Each update is validated (a bad or second
 signature never reaches history), changes the workflow's state at once and returns, so the
 page answers quickly; the main loop then performs the effects (records, emails, telling the
-campaign) as activities, in order.
+campaign) as activities, in order. While the invitation is open the loop also chases: one
+timer to the next reminder, escalation level or expiry (see workflows/chasing.py), re-planned
+whenever the deadline moves.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -20,9 +23,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities, SendEmailInput
     from activities.records import (
         DelegateInvitationInput,
+        InvitationEvent,
         RecordActivities,
         RecordDeclineInput,
+        RecordEscalationInput,
         RecordSignatureInput,
+    )
+    from workflows.chasing import (
+        ChasePlan,
+        ChaseState,
+        Step,
+        deadline_moment,
+        due_now,
+        mark_done,
+        next_wake,
+        reminders_planned,
     )
     from workflows.ids import campaign_workflow_id
 
@@ -35,12 +50,13 @@ RETRY = RetryPolicy(
     non_retryable_error_types=["Conflict", "NotFound", "InvalidInput"],
 )
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NAME = 200
 MAX_REASON = 2000
 
 
 class Rejection:
-    """Error types that update validators raise; the API maps each to a page."""
+    """Error types that update validators raise; the API maps each to a page or a problem."""
 
     invalid = "InvalidRequest"
     already_signed = "AlreadySigned"
@@ -48,6 +64,9 @@ class Rejection:
     stale_link = "StaleLink"
     busy = "Busy"
     closed = "CampaignEnded"
+    expired = "Expired"
+    not_signed = "NotSigned"
+    not_expired = "NotExpired"
 
 
 @dataclass
@@ -95,8 +114,53 @@ class DelegateResult:
 
 
 @dataclass
+class WithdrawRequest:
+    invitation_id: int
+    reason: str
+
+
+@dataclass
+class WithdrawResult:
+    withdrawn_at: datetime
+    after_in_force: bool
+
+
+@dataclass
+class DeadlineChange:
+    """A new deadline (ISO date) in the campaign's time zone, for one organisation or all."""
+
+    deadline: str
+    timezone: str = "UTC"
+    actor: str = "system"
+
+
+@dataclass
+class ReopenRequest:
+    deadline: str  # ISO date
+    timezone: str = "UTC"
+    actor: str = "system"
+
+
+@dataclass
+class ReopenResult:
+    invitation_id: int
+    deadline: str
+
+
+@dataclass
+class EscalationHandled:
+    escalation_id: int
+    actor: str = "system"
+
+
+@dataclass
 class CampaignEnded:
     reason: str  # "closed" or "cancelled"
+
+
+@dataclass
+class PactInForce:
+    at: datetime
 
 
 @dataclass
@@ -105,7 +169,7 @@ class MemberChange:
 
     organisation_id: int
     invitation_id: int
-    event: str  # "signed", "declined", "delegated"
+    event: str  # "signed", "declined", "delegated", "withdrawn", "expired", "reopened"
     at: datetime
 
 
@@ -113,7 +177,7 @@ class MemberChange:
 class PledgeState:
     """What survives continue-as-new; every field has a default so old payloads decode."""
 
-    status: str = "open"  # open, signed, declined, ended
+    status: str = "open"  # open, signed, declined, expired, withdrawn
     invitation_id: int = 0
     superseded_invitation_ids: list[int] = field(default_factory=list)
     delegations: int = 0
@@ -121,7 +185,13 @@ class PledgeState:
     signer_name: str = ""
     signed_at: datetime | None = None
     declined_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    pact_in_force_at: datetime | None = None
     campaign_ended: str = ""
+    plan: ChasePlan = field(default_factory=ChasePlan)
+    chase: ChaseState = field(default_factory=ChaseState)
+    skipped_steps: int = 0  # steps that fell due while no worker ran, collapsed into one
+    reopenings: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -131,6 +201,7 @@ class PledgeInput:
     organisation_id: int
     invitation_id: int
     email_task_queue: str = "pledgeflow-email"
+    plan: ChasePlan | None = None
     state: PledgeState | None = None
 
 
@@ -146,54 +217,73 @@ class PledgeView:
     receipt_id: str
     signer_name: str
     signed_at: datetime | None
+    reminders_sent: int
+    escalation_level: int
+    next_step_at: datetime | None
+    deadline_at: datetime | None
+    pact_in_force_at: datetime | None
     problems: list[str]
 
 
 @dataclass
 class _Effect:
     kind: str
-    sign: SignRequest | None = None
-    sign_result: SignResult | None = None
-    decline: DeclineRequest | None = None
-    delegate: DelegateRequest | None = None
-    at: datetime | None = None
+    at: datetime
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @workflow.defn
 class PledgeWorkflow:
     def __init__(self) -> None:
         self._campaign_id = 0
-        self._email_queue = ""
         self._organisation_id = 0
+        self._email_queue = ""
         self._state = PledgeState()
         self._effects: list[_Effect] = []
         self._handing_over = False
+        self._replan = False
 
     # ---- run -------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, request: PledgeInput) -> PledgeView:
         self._campaign_id = request.campaign_id
-        self._email_queue = request.email_task_queue
         self._organisation_id = request.organisation_id
-        self._state = request.state or PledgeState(invitation_id=request.invitation_id)
-        while True:
-            await workflow.wait_condition(lambda: bool(self._effects) or self._finished())
+        self._email_queue = request.email_task_queue
+        self._state = request.state or PledgeState(
+            invitation_id=request.invitation_id, plan=request.plan or ChasePlan()
+        )
+        while not self._finished():
+            wake = self._next_wake()
+            if wake is None or wake > timedelta(0):
+                await workflow.wait_condition(
+                    lambda: bool(self._effects) or self._replan or self._finished(), timeout=wake
+                )
+            self._replan = False
             while self._effects:
                 await self._perform(self._effects.pop(0))
-            if self._finished():
-                break
+            if self._chasing():
+                await self._chase()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
     def _finished(self) -> bool:
         return bool(self._state.campaign_ended) and not self._effects
 
+    def _chasing(self) -> bool:
+        return self._state.status == "open" and not self._handing_over and not self._state.campaign_ended
+
+    def _next_wake(self) -> timedelta | None:
+        if not self._chasing():
+            return None
+        return next_wake(self._state.plan, self._state.chase, workflow.now())
+
     # ---- queries ---------------------------------------------------------------------
 
     @workflow.query
     def view(self) -> PledgeView:
         s = self._state
+        wake = self._next_wake()
         return PledgeView(
             campaign_id=self._campaign_id,
             organisation_id=self._organisation_id,
@@ -203,16 +293,21 @@ class PledgeWorkflow:
             receipt_id=s.receipt_id,
             signer_name=s.signer_name,
             signed_at=s.signed_at,
+            reminders_sent=s.chase.reminders_sent,
+            escalation_level=s.chase.level,
+            next_step_at=workflow.now() + wake if wake is not None else None,
+            deadline_at=s.plan.deadline_at,
+            pact_in_force_at=s.pact_in_force_at,
             problems=list(s.problems),
         )
 
-    # ---- updates ---------------------------------------------------------------------
+    # ---- updates from the signatory --------------------------------------------------
 
     def _require_open_for(self, invitation_id: int) -> None:
         s = self._state
         if s.campaign_ended:
             raise ApplicationError(f"the campaign was {s.campaign_ended}", type=Rejection.closed)
-        if s.status == "signed":
+        if s.status in ("signed", "withdrawn"):
             raise ApplicationError(
                 "this pledge was already signed",
                 {"signer_name": s.signer_name, "signed_at": s.signed_at.isoformat() if s.signed_at else ""},
@@ -224,12 +319,14 @@ class PledgeWorkflow:
             raise ApplicationError("this link was handed to a colleague", type=Rejection.stale_link)
         if invitation_id != s.invitation_id:
             raise ApplicationError("this link does not belong to this pledge", type=Rejection.stale_link)
+        if s.status == "expired":
+            raise ApplicationError("this invitation expired at its deadline", type=Rejection.expired)
         if s.status != "open":
             raise ApplicationError("another answer is being recorded", type=Rejection.busy)
 
     @workflow.update
     def sign(self, request: SignRequest) -> SignResult:
-        """Accept a signature; the record, the receipt email and the campaign follow."""
+        """Accept a signature; the record, the campaign and the receipt email follow."""
         self._state.status = "signed"
         signed_at = workflow.now()
         receipt_id = "PF-" + workflow.uuid4().hex[:16].upper()
@@ -237,7 +334,7 @@ class PledgeWorkflow:
         self._state.signer_name = request.signer_name.strip()
         self._state.signed_at = signed_at
         result = SignResult(receipt_id=receipt_id, signed_at=signed_at, invitation_id=request.invitation_id)
-        self._effects.append(_Effect("sign", sign=request, sign_result=result, at=signed_at))
+        self._effects.append(_Effect("sign", signed_at, {"request": request, "result": result}))
         return result
 
     @sign.validator
@@ -261,18 +358,13 @@ class PledgeWorkflow:
         self._state.status = "declined"
         declined_at = workflow.now()
         self._state.declined_at = declined_at
-        self._effects.append(_Effect("decline", decline=request, at=declined_at))
+        self._effects.append(_Effect("decline", declined_at, {"request": request}))
         return DeclineResult(declined_at=declined_at)
 
     @decline.validator
     def _validate_decline(self, request: DeclineRequest) -> None:
         self._require_open_for(request.invitation_id)
-        if not request.reason.strip():
-            raise ApplicationError("a reason is required to decline", type=Rejection.invalid)
-        if len(request.reason) > MAX_REASON:
-            raise ApplicationError(
-                f"the reason is limited to {MAX_REASON} characters", type=Rejection.invalid
-            )
+        _require_reason(request.reason, "decline")
 
     @workflow.update
     def delegate(self, request: DelegateRequest) -> DelegateResult:
@@ -280,7 +372,7 @@ class PledgeWorkflow:
         self._state.superseded_invitation_ids.append(request.invitation_id)
         self._handing_over = True
         delegated_at = workflow.now()
-        self._effects.append(_Effect("delegate", delegate=request, at=delegated_at))
+        self._effects.append(_Effect("delegate", delegated_at, {"request": request}))
         return DelegateResult(delegated_at=delegated_at, delegate_email=request.email.strip().lower())
 
     @delegate.validator
@@ -294,23 +386,197 @@ class PledgeWorkflow:
         if len(request.name) > MAX_NAME:
             raise ApplicationError(f"the name is limited to {MAX_NAME} characters", type=Rejection.invalid)
 
-    # ---- signals ---------------------------------------------------------------------
+    @workflow.update
+    def withdraw(self, request: WithdrawRequest) -> WithdrawResult:
+        """Withdraw a signature with a reason; after the pact is in force it is recorded as such."""
+        self._state.status = "withdrawn"
+        at = workflow.now()
+        self._state.withdrawn_at = at
+        after = self._state.pact_in_force_at is not None
+        self._effects.append(_Effect("withdraw", at, {"request": request, "after_in_force": after}))
+        return WithdrawResult(withdrawn_at=at, after_in_force=after)
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: WithdrawRequest) -> None:
+        s = self._state
+        if s.campaign_ended:
+            raise ApplicationError(f"the campaign was {s.campaign_ended}", type=Rejection.closed)
+        if s.status == "withdrawn":
+            raise ApplicationError("this signature was already withdrawn", type=Rejection.not_signed)
+        if s.status != "signed" or request.invitation_id != s.invitation_id:
+            raise ApplicationError(
+                "there is no signature to withdraw for this link", type=Rejection.not_signed
+            )
+        _require_reason(request.reason, "withdraw")
+
+    # ---- updates and signals from the coordinator and the campaign -------------------
+
+    @workflow.update
+    def reopen(self, request: ReopenRequest) -> ReopenResult:
+        """Open an expired invitation again until a new deadline; a fresh link is emailed."""
+        now = workflow.now()
+        self._state.status = "open"
+        self._state.reopenings += 1
+        self._restart_chase(now, deadline=request.deadline, zone=request.timezone)
+        self._effects.append(_Effect("reopen", now, {"request": request}))
+        return ReopenResult(invitation_id=self._state.invitation_id, deadline=request.deadline)
+
+    @reopen.validator
+    def _validate_reopen(self, request: ReopenRequest) -> None:
+        if self._state.campaign_ended:
+            raise ApplicationError(f"the campaign was {self._state.campaign_ended}", type=Rejection.closed)
+        if self._state.status != "expired":
+            raise ApplicationError(
+                f"the invitation is {self._state.status}; only an expired one can be reopened",
+                type=Rejection.not_expired,
+            )
+        _require_future_date(request.deadline, request.timezone, workflow.now())
+
+    @workflow.update
+    def extend_deadline(self, change: DeadlineChange) -> str:
+        """This organisation's own new deadline; reminders are re-planned, the contact is told."""
+        self._apply_deadline(change, individual=True)
+        return change.deadline
+
+    @extend_deadline.validator
+    def _validate_extension(self, change: DeadlineChange) -> None:
+        if self._state.campaign_ended:
+            raise ApplicationError(f"the campaign was {self._state.campaign_ended}", type=Rejection.closed)
+        if self._state.status != "open":
+            raise ApplicationError(
+                f"the invitation is {self._state.status}: extend only an open one (reopen an expired one)",
+                type=Rejection.busy,
+            )
+        moment = _require_future_date(change.deadline, change.timezone, workflow.now())
+        current = self._state.plan.deadline_at
+        if current is not None and moment <= current:
+            raise ApplicationError(
+                f"{change.deadline} is not later than the current deadline", type=Rejection.invalid
+            )
+
+    @workflow.signal
+    def campaign_deadline_changed(self, change: DeadlineChange) -> None:
+        """The campaign's deadline moved; open invitations re-plan and their contacts are told."""
+        if self._state.status != "open" or self._state.campaign_ended:
+            return
+        moment = deadline_moment(change.deadline, change.timezone)
+        if moment == self._state.plan.deadline_at:
+            return  # a repeated broadcast
+        self._apply_deadline(change, individual=False)
+
+    def _apply_deadline(self, change: DeadlineChange, *, individual: bool) -> None:
+        self._state.plan = replace(
+            self._state.plan, deadline_at=deadline_moment(change.deadline, change.timezone)
+        )
+        self._replan = True
+        self._effects.append(
+            _Effect("deadline", workflow.now(), {"change": change, "individual": individual})
+        )
+
+    @workflow.signal
+    def escalation_handled(self, event: EscalationHandled) -> None:
+        """A coordinator handled the escalation: the ladder stops for this invitation."""
+        self._state.chase.ladder_stopped = True
+        self._replan = True
+
+    @workflow.signal
+    def pact_in_force(self, event: PactInForce) -> None:
+        """Every group's quorum is met: this signature is no longer conditional."""
+        if self._state.pact_in_force_at is None:
+            self._state.pact_in_force_at = event.at
 
     @workflow.signal
     def campaign_ended(self, event: CampaignEnded) -> None:
-        """The campaign was closed or cancelled: stop waiting."""
+        """The campaign was closed or cancelled: tell the contact (if cancelled) and stop."""
+        if self._state.campaign_ended:
+            return
         self._state.campaign_ended = event.reason
+        self._effects.append(_Effect("ended", workflow.now(), {"reason": event.reason}))
+
+    # ---- chasing ---------------------------------------------------------------------
+
+    def _restart_chase(
+        self, now: datetime, *, deadline: str | None = None, zone: str = "UTC", contact_zone: str = ""
+    ) -> None:
+        plan = replace(self._state.plan, started_at=now)
+        if deadline is not None:
+            plan.deadline_at = deadline_moment(deadline, zone)
+        if contact_zone:
+            plan.timezones = {**plan.timezones, "contact": contact_zone, "escalation_contact": contact_zone}
+        self._state.plan = plan
+        self._state.chase = ChaseState()
+        self._replan = True
+
+    async def _chase(self) -> None:
+        step, skipped = due_now(self._state.plan, self._state.chase, workflow.now())
+        if step is None:
+            return
+        mark_done(self._state.chase, step, skipped)
+        self._state.skipped_steps += len(skipped)
+        if skipped:
+            workflow.logger.info("collapsed %d missed step(s) into %s", len(skipped), step.key)
+        if step.kind == "reminder":
+            await self._email(
+                "reminder",
+                f"reminder-{self._state.invitation_id}-{step.key}",
+                {"number": step.number, "total": reminders_planned(self._state.plan)},
+            )
+        elif step.kind == "escalation":
+            await self._escalate(step)
+        elif step.kind == "expiry":
+            await self._expire()
+
+    async def _escalate(self, step: Step) -> None:
+        levels = len(self._state.plan.ladder)
+        last = step.number == levels
+        invitation_id = self._state.invitation_id
+        recorded = await workflow.execute_activity_method(
+            RecordActivities.record_escalation,
+            RecordEscalationInput(
+                invitation_id=invitation_id,
+                level=step.number,
+                role=step.recipient,
+                workflow_id=workflow.info().workflow_id,
+                at=workflow.now(),
+                last_level=last,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await self._email(
+            "escalation",
+            f"escalation-{invitation_id}-{step.number}",
+            {
+                "escalation_id": recorded.escalation_id,
+                "levels": levels,
+                "role": step.recipient,
+                "last_level": last,
+            },
+        )
+        if last:
+            await self._tell_campaign("unresponsive", invitation_id, workflow.now())
+
+    async def _expire(self) -> None:
+        self._state.status = "expired"
+        invitation_id = self._state.invitation_id
+        now = workflow.now()
+        await self._record("expire_invitation", InvitationEvent(invitation_id=invitation_id, at=now))
+        await self._tell_campaign("expired", invitation_id, now)
+        await self._email("expiry_notice", f"expiry-{invitation_id}-{self._state.reopenings}", {})
 
     # ---- effects ---------------------------------------------------------------------
 
     async def _perform(self, effect: _Effect) -> None:
         try:
-            if effect.kind == "sign":
-                await self._after_signing(effect)
-            elif effect.kind == "decline":
-                await self._after_declining(effect)
-            elif effect.kind == "delegate":
-                await self._after_delegating(effect)
+            await {
+                "sign": self._after_signing,
+                "decline": self._after_declining,
+                "delegate": self._after_delegating,
+                "withdraw": self._after_withdrawing,
+                "reopen": self._after_reopening,
+                "deadline": self._after_deadline_change,
+                "ended": self._after_campaign_ended,
+            }[effect.kind](effect)
         except ActivityError as err:
             # A domain refusal from the records (they disagree with this workflow). Keep it
             # visible in the query rather than failing the whole pledge.
@@ -319,8 +585,8 @@ class PledgeWorkflow:
             self._state.problems.append(message)
 
     async def _after_signing(self, effect: _Effect) -> None:
-        assert effect.sign is not None and effect.sign_result is not None and effect.at is not None
-        request, result = effect.sign, effect.sign_result
+        request: SignRequest = effect.args["request"]
+        result: SignResult = effect.args["result"]
         await workflow.execute_activity_method(
             RecordActivities.record_signature,
             RecordSignatureInput(
@@ -337,29 +603,23 @@ class PledgeWorkflow:
             retry_policy=RETRY,
         )
         await self._tell_campaign("signed", request.invitation_id, effect.at)
-        await self._email(
-            "signature_confirmation", request.invitation_id, f"confirmation-{request.invitation_id}"
-        )
+        await self._email("signature_confirmation", f"confirmation-{request.invitation_id}", {})
 
     async def _after_declining(self, effect: _Effect) -> None:
-        assert effect.decline is not None and effect.at is not None
+        request: DeclineRequest = effect.args["request"]
         await workflow.execute_activity_method(
             RecordActivities.record_decline,
             RecordDeclineInput(
-                invitation_id=effect.decline.invitation_id,
-                reason=effect.decline.reason.strip(),
-                declined_at=effect.at,
+                invitation_id=request.invitation_id, reason=request.reason.strip(), declined_at=effect.at
             ),
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        invitation_id = effect.decline.invitation_id
-        await self._tell_campaign("declined", invitation_id, effect.at)
-        await self._email("decline_notice", invitation_id, f"decline-notice-{invitation_id}")
+        await self._tell_campaign("declined", request.invitation_id, effect.at)
+        await self._email("decline_notice", f"decline-notice-{request.invitation_id}", {})
 
     async def _after_delegating(self, effect: _Effect) -> None:
-        assert effect.delegate is not None and effect.at is not None
-        request = effect.delegate
+        request: DelegateRequest = effect.args["request"]
         try:
             successor = await workflow.execute_activity_method(
                 RecordActivities.delegate_invitation,
@@ -378,13 +638,75 @@ class PledgeWorkflow:
             self._handing_over = False
         self._state.invitation_id = successor.invitation_id
         self._state.delegations += 1
-        await self._tell_campaign("delegated", successor.invitation_id, effect.at)
-        await self._email("invitation", successor.invitation_id, f"invitation-{successor.invitation_id}")
+        # The colleague is chased afresh from now, in their own time zone.
+        self._restart_chase(effect.at, contact_zone=successor.contact_timezone)
+        new_id = successor.invitation_id
+        await self._tell_campaign("delegated", new_id, effect.at)
+        await self._email("invitation", f"invitation-{new_id}", {})
+        await self._email("delegation_notice", f"delegation-notice-{new_id}", {})
+
+    async def _after_withdrawing(self, effect: _Effect) -> None:
+        request: WithdrawRequest = effect.args["request"]
+        after = bool(effect.args["after_in_force"])
+        await self._record(
+            "record_withdrawal",
+            InvitationEvent(
+                invitation_id=request.invitation_id,
+                at=effect.at,
+                reason=request.reason.strip(),
+                after_in_force=after,
+            ),
+        )
+        await self._tell_campaign("withdrawn", request.invitation_id, effect.at)
         await self._email(
-            "delegation_notice", successor.invitation_id, f"delegation-notice-{successor.invitation_id}"
+            "withdrawal_notice", f"withdrawal-{request.invitation_id}", {"after_in_force": after}
         )
 
-    async def _email(self, kind: str, invitation_id: int, step: str) -> None:
+    async def _after_reopening(self, effect: _Effect) -> None:
+        request: ReopenRequest = effect.args["request"]
+        invitation_id = self._state.invitation_id
+        await self._record(
+            "reopen_invitation",
+            InvitationEvent(
+                invitation_id=invitation_id, at=effect.at, deadline=request.deadline, actor=request.actor
+            ),
+        )
+        await self._tell_campaign("reopened", invitation_id, effect.at)
+        await self._email(
+            "invitation", f"invitation-{invitation_id}-reopened-{self._state.reopenings}", {"reopened": True}
+        )
+
+    async def _after_deadline_change(self, effect: _Effect) -> None:
+        change: DeadlineChange = effect.args["change"]
+        invitation_id = self._state.invitation_id
+        if effect.args["individual"]:
+            await self._record(
+                "set_invitation_deadline",
+                InvitationEvent(
+                    invitation_id=invitation_id, at=effect.at, deadline=change.deadline, actor=change.actor
+                ),
+            )
+        if self._state.status == "open":
+            await self._email(
+                "deadline_extended",
+                f"deadline-{invitation_id}-{change.deadline}",
+                {"deadline": change.deadline},
+            )
+
+    async def _after_campaign_ended(self, effect: _Effect) -> None:
+        reason = str(effect.args["reason"])
+        invitation_id = self._state.invitation_id
+        if self._state.status in ("open", "expired"):
+            await self._record("close_invitation", InvitationEvent(invitation_id=invitation_id, at=effect.at))
+        if reason == "cancelled":
+            await self._email("campaign_cancelled", f"cancelled-{invitation_id}", {})
+
+    async def _record(self, activity_name: str, event: InvitationEvent) -> None:
+        await workflow.execute_activity(
+            activity_name, event, start_to_close_timeout=DB_TIMEOUT, retry_policy=RETRY
+        )
+
+    async def _email(self, kind: str, step: str, params: dict[str, Any]) -> None:
         await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
@@ -392,7 +714,9 @@ class PledgeWorkflow:
                 workflow_id=workflow.info().workflow_id,
                 step=step,
                 planned_at=workflow.now(),
-                invitation_id=invitation_id,
+                invitation_id=self._state.invitation_id,
+                campaign_id=self._campaign_id,
+                params=params,
             ),
             task_queue=self._email_queue,
             start_to_close_timeout=EMAIL_TIMEOUT,
@@ -407,3 +731,25 @@ class PledgeWorkflow:
             )
         except ApplicationError as err:
             self._state.problems.append(f"could not tell the campaign: {err}")
+
+
+def _require_reason(reason: str, action: str) -> None:
+    if not reason.strip():
+        raise ApplicationError(f"a reason is required to {action}", type=Rejection.invalid)
+    if len(reason) > MAX_REASON:
+        raise ApplicationError(f"the reason is limited to {MAX_REASON} characters", type=Rejection.invalid)
+
+
+def _require_future_date(value: str, zone: str, now: datetime) -> datetime:
+    if not DATE_PATTERN.match(value or ""):
+        raise ApplicationError(f"'{value}' is not a date (YYYY-MM-DD)", type=Rejection.invalid)
+    try:
+        moment = deadline_moment(value, zone)
+    except (ValueError, KeyError) as exc:
+        raise ApplicationError(
+            f"'{value}' in '{zone}' is not a valid deadline: {exc}", type=Rejection.invalid
+        ) from exc
+    assert moment is not None
+    if moment <= now:
+        raise ApplicationError(f"the deadline {value} has already passed", type=Rejection.invalid)
+    return moment

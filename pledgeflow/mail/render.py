@@ -12,10 +12,23 @@ from pledgeflow.i18n import DEFAULT_LOCALE, load_catalogs, locale_chain
 
 # Each message kind names its template stem; an unknown kind is a programming error.
 EMAIL_TEMPLATES: dict[str, str] = {
-    "invitation": "invitation",
-    "signature_confirmation": "signature_confirmation",
-    "decline_notice": "decline_notice",
-    "delegation_notice": "delegation_notice",
+    kind: kind
+    for kind in (
+        "invitation",
+        "signature_confirmation",
+        "decline_notice",
+        "delegation_notice",
+        "reminder",
+        "escalation",
+        "expiry_notice",
+        "deadline_extended",
+        "withdrawal_notice",
+        "campaign_cancelled",
+        "pact_in_force",
+        "progress_notice",
+        "quorum_unreachable",
+        "quorum_broken",
+    )
 }
 
 
