@@ -12,6 +12,8 @@ from models.contact import Contact, ContactCreate
 from models.invitation import Invitation, InviteeChoice
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
 from models.pledge import Commitment, PledgeCreate
+from models.policy import ChasePolicy
+from models.quorum import StakeholderGroup
 from models.user import Role, User
 from pledgeflow.db import session_scope
 from services import campaigns, contacts, organisations, users
@@ -64,6 +66,12 @@ def campaign_with_invitees(
     with_pledge: bool = True,
     deadline: date | None = None,
     prefix: str = "",
+    policy: ChasePolicy | None = None,
+    quorum: list[StakeholderGroup] | None = None,
+    timezones: list[str | None] | None = None,
+    focal_point_email: str | None = None,
+    supervisors: bool = False,
+    campaign_timezone: str = "Africa/Accra",
 ) -> Seeded:
     """A draft campaign with a pledge and `count` invited organisations, one contact each."""
     user, token = coordinator(engine)
@@ -73,8 +81,11 @@ def campaign_with_invitees(
             data=CampaignCreate(
                 title="Accra clearance integrity",
                 region="GH",
-                timezone="Africa/Accra",
+                timezone=campaign_timezone,
                 signature_deadline=deadline,
+                policy=policy,
+                quorum=quorum or [],
+                focal_point_email=focal_point_email,
             ),
             owner=user,
             actor=ACTOR,
@@ -97,6 +108,10 @@ def campaign_with_invitees(
                     email=f"contact{index + 1}@{prefix.strip().lower()}org{index + 1}.example",
                     title="Director",
                     locale=(locales or ["en"])[index % len(locales or ["en"])],
+                    timezone=(timezones or [None])[index % len(timezones or [None])],
+                    escalation_email=f"head{index + 1}@{prefix.strip().lower()}org{index + 1}.example"
+                    if supervisors
+                    else None,
                 ),
                 actor=ACTOR,
             )

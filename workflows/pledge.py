@@ -10,6 +10,8 @@ whenever the deadline moves.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -221,6 +223,7 @@ class PledgeView:
     escalation_level: int
     next_step_at: datetime | None
     deadline_at: datetime | None
+    chase_started_at: datetime | None
     pact_in_force_at: datetime | None
     problems: list[str]
 
@@ -256,9 +259,11 @@ class PledgeWorkflow:
         while not self._finished():
             wake = self._next_wake()
             if wake is None or wake > timedelta(0):
-                await workflow.wait_condition(
-                    lambda: bool(self._effects) or self._replan or self._finished(), timeout=wake
-                )
+                # One timer to the next chase step; a new deadline or an answer wakes it early.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await workflow.wait_condition(
+                        lambda: bool(self._effects) or self._replan or self._finished(), timeout=wake
+                    )
             self._replan = False
             while self._effects:
                 await self._perform(self._effects.pop(0))
@@ -297,6 +302,7 @@ class PledgeWorkflow:
             escalation_level=s.chase.level,
             next_step_at=workflow.now() + wake if wake is not None else None,
             deadline_at=s.plan.deadline_at,
+            chase_started_at=s.plan.started_at,
             pact_in_force_at=s.pact_in_force_at,
             problems=list(s.problems),
         )

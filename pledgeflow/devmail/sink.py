@@ -41,6 +41,11 @@ class ReceivedMail:
         return str(self.parsed.get("Message-ID", ""))
 
     @property
+    def kind(self) -> str:
+        """pledgeflow's X-Pledgeflow-Kind header (invitation, reminder, escalation, ...)."""
+        return str(self.parsed.get("X-Pledgeflow-Kind", ""))
+
+    @property
     def subject(self) -> str:
         return str(self.parsed.get("Subject", ""))
 
