@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
@@ -14,7 +16,8 @@ from models.signature import SignaturePublic
 from pledgeflow import orchestration
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
-from workflows.campaign import CampaignProgress
+from api.workflow_calls import run_update
+from workflows.campaign import AddInvitees, CampaignProgress, CampaignWorkflow
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -22,6 +25,16 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 class LaunchResult(BaseModel):
     campaign: CampaignPublic
     workflow_id: str
+
+
+class GroupProgressPublic(BaseModel):
+    name: str
+    rule: str
+    members: int
+    signed: int
+    target: int
+    met: bool
+    impossible: bool
 
 
 class ProgressPublic(BaseModel):
@@ -36,6 +49,11 @@ class ProgressPublic(BaseModel):
     delegated: int
     undeliverable: int
     open: int
+    withdrawn: int = 0
+    expired: int = 0
+    in_force_at: datetime | None = None
+    quorum_broken: bool = False
+    groups: list[GroupProgressPublic] = []
 
 
 @router.post("", status_code=201, response_model=CampaignPublic, responses=ERRORS_WRITE)
@@ -43,7 +61,7 @@ def create_campaign(data: CampaignCreate, session: SessionDep, user: UserDep) ->
     """Create a draft campaign owned by the caller."""
     require_writer(user)
     campaign = campaigns.create(session, data=data, owner=user, actor=actor_of(user))
-    return CampaignPublic.model_validate(campaign)
+    return campaigns.public(campaign)
 
 
 @router.get("", response_model=list[CampaignPublic], responses=ERRORS_READ)
@@ -55,13 +73,13 @@ def list_campaigns(
 ) -> list[CampaignPublic]:
     """The campaigns this token may see."""
     rows = campaigns.list_for(session, user=user, offset=offset, limit=limit)
-    return [CampaignPublic.model_validate(c) for c in rows]
+    return [campaigns.public(c) for c in rows]
 
 
 @router.get("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_READ)
 def read_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> CampaignPublic:
     """One campaign."""
-    return CampaignPublic.model_validate(campaign_for(session, user, campaign_id))
+    return campaigns.public(campaign_for(session, user, campaign_id))
 
 
 @router.patch("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_WRITE)
@@ -70,9 +88,7 @@ def update_campaign(
 ) -> CampaignPublic:
     """Change a campaign's settings."""
     campaign = campaign_for(session, user, campaign_id, write=True)
-    return CampaignPublic.model_validate(
-        campaigns.update(session, campaign=campaign, data=data, actor=actor_of(user))
-    )
+    return campaigns.public(campaigns.update(session, campaign=campaign, data=data, actor=actor_of(user)))
 
 
 @router.put("/{campaign_id}/pledge", status_code=201, response_model=PledgePublic, responses=ERRORS_WRITE)
@@ -96,24 +112,42 @@ def read_pledge(campaign_id: int, session: SessionDep, user: UserDep) -> PledgeP
 
 
 @router.post(
-    "/{campaign_id}/invitees", status_code=201, response_model=list[InvitationPublic], responses=ERRORS_WRITE
+    "/{campaign_id}/invitees", status_code=201, response_model=list[InvitationPublic], responses=ERRORS_TEMPORAL
 )
-def choose_invitees(
+async def choose_invitees(
     campaign_id: int,
     session: SessionDep,
     user: UserDep,
+    context: ContextDep,
     invitees: list[InviteeChoice] = Body(..., embed=True),
 ) -> list[InvitationPublic]:
-    """Choose organisations (and the contact to write to) to invite; all or nothing."""
+    """Choose organisations (and the contact to write to) to invite; all or nothing.
+
+    In a draft they wait for the launch; in a launched campaign they are invited at once.
+    """
     campaign = campaign_for(session, user, campaign_id, write=True)
-    if campaign.status is not CampaignStatus.draft:
-        raise Conflict(
-            f"campaign {campaign_id} is {campaign.status}: invitees are chosen while it is a draft"
+    if campaign.status is CampaignStatus.draft:
+        created = campaigns.choose_invitees(session, campaign=campaign, choices=invitees, actor=actor_of(user))
+        return invitations.list_for_campaign(
+            session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
         )
-    created = campaigns.choose_invitees(session, campaign=campaign, choices=invitees, actor=actor_of(user))
-    return invitations.list_for_campaign(
-        session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
+    if campaign.status is not CampaignStatus.launched:
+        raise Conflict(f"campaign {campaign_id} is {campaign.status}: no one can be invited any more")
+    before = {i.id for i in invitations.list_for_campaign(session, campaign_id=campaign_id, limit=1_000_000)}
+    session.commit()
+    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    await run_update(
+        handle,
+        CampaignWorkflow.add_invitees,
+        AddInvitees(
+            organisation_ids=[c.organisation_id for c in invitees],
+            contact_ids=[c.contact_id for c in invitees],
+            actor=actor_of(user),
+        ),
     )
+    session.expire_all()
+    listed = invitations.list_for_campaign(session, campaign_id=campaign_id, limit=1_000_000)
+    return [i for i in listed if i.id not in before]
 
 
 @router.post("/{campaign_id}/launch", status_code=202, response_model=LaunchResult, responses=ERRORS_TEMPORAL)
@@ -128,7 +162,7 @@ async def launch_campaign(
     session.commit()
     client = await context.temporal()
     workflow_id = await orchestration.start_campaign(client, context.settings, campaign_id)
-    return LaunchResult(campaign=CampaignPublic.model_validate(campaign), workflow_id=workflow_id)
+    return LaunchResult(campaign=campaigns.public(campaign), workflow_id=workflow_id)
 
 
 @router.get("/{campaign_id}/progress", response_model=ProgressPublic, responses=ERRORS_TEMPORAL)
@@ -153,7 +187,7 @@ async def campaign_progress(
             open=0,
         )
     progress: CampaignProgress = await orchestration.campaign_progress(await context.temporal(), campaign_id)
-    return ProgressPublic(source="workflow", **progress.__dict__)
+    return ProgressPublic.model_validate({**progress.__dict__, "source": "workflow"}, from_attributes=True)
 
 
 @router.get("/{campaign_id}/invitations", response_model=list[InvitationPublic], responses=ERRORS_READ)

@@ -13,6 +13,7 @@ from api.context import ApiContext
 from models.campaign import Campaign
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Forbidden, Unauthorized, not_found
+from pledgeflow.db import read_only
 from services import users
 
 
@@ -24,9 +25,10 @@ def get_context(request: Request) -> ApiContext:
 ContextDep = Annotated[ApiContext, Depends(get_context)]
 
 
-def get_session(context: ContextDep) -> Iterator[Session]:
+def get_session(request: Request, context: ContextDep) -> Iterator[Session]:
     """One session per request; committed when the route returns without error."""
-    with Session(context.engine, expire_on_commit=False) as session:
+    bind = read_only(context.engine) if request.method in ("GET", "HEAD") else context.engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

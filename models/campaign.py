@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,12 @@ class Campaign(CampaignBase, table=True):
     status: CampaignStatus = Field(default=CampaignStatus.draft, index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     pledge_version: int | None = Field(default=None, description="Version frozen at launch")
+    register_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(12),
+        max_length=32,
+        unique=True,
+        description="The public register's address: unguessable, for unlisted campaigns",
+    )
     quorum: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     review: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -113,3 +120,4 @@ class CampaignPublic(CampaignBase):
     cancelled_at: datetime | None
     quorum: list[StakeholderGroup]
     policy: ChasePolicy
+    register_key: str

@@ -45,7 +45,6 @@ class ApiToken(SQLModel, table=True):
     prefix: str = Field(max_length=16, description="First characters, to recognise a token")
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

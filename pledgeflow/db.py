@@ -51,7 +51,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (GET requests) may take a deferred transaction and not block writers.
+        deferred = connection.get_execution_options().get(READ_ONLY_OPTION)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "pledgeflow_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for work that only reads: on SQLite it does not queue behind writers."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def create_tables(engine: Engine) -> None:

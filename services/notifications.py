@@ -297,7 +297,7 @@ def pact_in_force(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         {
             "in_force_at": campaign.in_force_at.isoformat(timespec="minutes") if campaign.in_force_at else "",
             "signatories": _signatory_names(session, campaign.id or 0),
-            "register_link": f"{links.base_url}/register/{campaign.id}",
+            "register_link": f"{links.base_url}/register/{campaign.register_key}",
         }
     )
     return draft

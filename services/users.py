@@ -7,7 +7,6 @@ import secrets
 
 from sqlmodel import Session, select
 
-from models.common import utcnow
 from models.user import ApiToken, Role, User
 from pledgeflow.errors import Unauthorized
 from services import audit
@@ -62,6 +61,4 @@ def authenticate(session: Session, plain: str) -> User:
     user = session.get(User, token.user_id)
     if user is None:
         raise Unauthorized("the bearer token's user no longer exists")
-    token.last_used_at = utcnow()
-    session.add(token)
     return user

@@ -179,11 +179,9 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
                 rendered = renderer.render(kind, locale, draft.context)
                 assert rendered.locale == locale, kind
                 assert rendered.subject and rendered.text.strip() and "<html" in rendered.html, kind
-    reminder = renderer.render(
-        "reminder",
-        "fr-CI",
-        notifications.compose(Session(db), delivery._links, kind="reminder", ref=refs["reminder"]).context,
-    )
+    with Session(db) as session:
+        draft = notifications.compose(session, delivery._links, kind="reminder", ref=refs["reminder"])
+    reminder = renderer.render("reminder", "fr-CI", draft.context)
     assert reminder.locale == "fr" and "Rappel 2 sur 4" in reminder.subject
     assert renderer.resolve_locale("invitation", "sw") == "en"  # no Swahili yet: English
     with pytest.raises(UnknownEmailKind):

@@ -10,7 +10,6 @@ deterministic ids and report back by signal. Every answer re-evaluates the quoru
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,8 +34,19 @@ with workflow.unsafe.imports_passed_through():
         LaunchPlanInput,
         Member,
     )
-    from workflows.pledge import DATE_PATTERN, CampaignEnded, DeadlineChange, MemberChange, PactInForce
-    from workflows.quorum import GroupRule, GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
+    from workflows.campaign_messages import (
+        AddInvitees,
+        AddInviteesResult,
+        CampaignInput,
+        CampaignProgress,
+        CampaignState,
+        EndCampaign,
+        ExtendDeadline,
+        GroupProgress,
+        LifecycleEvent,
+    )
+    from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange
+    from workflows.quorum import GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
 BATCH_SIZE = 200
 PARALLEL_BATCHES = 4
@@ -46,96 +56,6 @@ RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["Conflict", "NotFound", "InvalidInput"],
 )
-
-
-@dataclass
-class LifecycleEvent:
-    """Who did what to the campaign, and when."""
-
-    action: str
-    actor: str
-    at: datetime
-    detail: str = ""
-
-
-@dataclass
-class CampaignState:
-    """What survives continue-as-new; every field has a default so old payloads decode."""
-
-    planned: bool = False
-    ranges: list[InvitationRange] = field(default_factory=list)
-    next_range: int = 0
-    members: list[Member] = field(default_factory=list)
-    delegated: int = 0
-    status: str = "launched"  # launched, in_force, closed, cancelled
-    rules: list[GroupRule] = field(default_factory=list)
-    timezone: str = "UTC"
-    in_force_at: datetime | None = None
-    notices: list[str] = field(default_factory=list)  # notices already sent, e.g. "brokers:33"
-    quorum_broken: bool = False
-    history: list[LifecycleEvent] = field(default_factory=list)
-
-
-@dataclass
-class CampaignInput:
-    campaign_id: int
-    task_queue: str = "pledgeflow"
-    email_task_queue: str = "pledgeflow-email"
-    state: CampaignState | None = None
-
-
-@dataclass
-class GroupProgress:
-    name: str
-    rule: str
-    members: int
-    signed: int
-    target: int
-    met: bool
-    impossible: bool
-
-
-@dataclass
-class CampaignProgress:
-    campaign_id: int
-    status: str
-    launch_complete: bool
-    invitations_planned: int
-    invited: int
-    signed: int
-    declined: int
-    delegated: int
-    undeliverable: int
-    open: int
-    withdrawn: int = 0
-    expired: int = 0
-    in_force_at: datetime | None = None
-    quorum_broken: bool = False
-    groups: list[GroupProgress] = field(default_factory=list)
-
-
-@dataclass
-class AddInvitees:
-    organisation_ids: list[int]
-    contact_ids: list[int | None]
-    actor: str
-
-
-@dataclass
-class AddInviteesResult:
-    invitations: int
-
-
-@dataclass
-class ExtendDeadline:
-    deadline: str  # ISO date, in the campaign's time zone
-    actor: str
-
-
-@dataclass
-class EndCampaign:
-    actor: str
-    reason: str = ""
 
 
 # How far a member has come; a late batch result never moves one backwards.
@@ -343,7 +263,7 @@ class CampaignWorkflow:
             heartbeat_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
         )
-        await self._broadcast("pact_in_force", PactInForce(at=at).__dict__, audience="all")
+        await self._broadcast("pact_in_force", {"at": at.isoformat()}, audience="all")
 
     async def _notify_coordinator(self, kind: str, step: str, params: dict[str, Any]) -> None:
         await workflow.execute_activity_method(
@@ -472,7 +392,7 @@ class CampaignWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._broadcast("campaign_ended", CampaignEnded(reason=status).__dict__, audience="all")
+        await self._broadcast("campaign_ended", {"reason": status, "note": request.reason}, audience="all")
         return status
 
     @workflow.update
@@ -529,3 +449,17 @@ class CampaignWorkflow:
     def lifecycle(self) -> list[LifecycleEvent]:
         """The coordinator actions taken on this campaign, with who took them."""
         return list(self._state.history)
+
+
+__all__ = [
+    "AddInvitees",
+    "AddInviteesResult",
+    "CampaignInput",
+    "CampaignProgress",
+    "CampaignState",
+    "CampaignWorkflow",
+    "EndCampaign",
+    "ExtendDeadline",
+    "GroupProgress",
+    "LifecycleEvent",
+]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +41,29 @@ with workflow.unsafe.imports_passed_through():
         reminders_planned,
     )
     from workflows.ids import campaign_workflow_id
+    from workflows.pledge_messages import (
+        DATE_PATTERN,
+        EMAIL_PATTERN,
+        CampaignEnded,
+        DeadlineChange,
+        DeclineRequest,
+        DeclineResult,
+        DelegateRequest,
+        DelegateResult,
+        EscalationHandled,
+        MemberChange,
+        PactInForce,
+        PledgeInput,
+        PledgeState,
+        PledgeView,
+        Rejection,
+        ReopenRequest,
+        ReopenResult,
+        SignRequest,
+        SignResult,
+        WithdrawRequest,
+        WithdrawResult,
+    )
 
 DB_TIMEOUT = timedelta(seconds=60)
 EMAIL_TIMEOUT = timedelta(minutes=2)
@@ -51,181 +73,8 @@ RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["Conflict", "NotFound", "InvalidInput"],
 )
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NAME = 200
 MAX_REASON = 2000
-
-
-class Rejection:
-    """Error types that update validators raise; the API maps each to a page or a problem."""
-
-    invalid = "InvalidRequest"
-    already_signed = "AlreadySigned"
-    already_declined = "AlreadyDeclined"
-    stale_link = "StaleLink"
-    busy = "Busy"
-    closed = "CampaignEnded"
-    expired = "Expired"
-    not_signed = "NotSigned"
-    not_expired = "NotExpired"
-
-
-@dataclass
-class SignRequest:
-    invitation_id: int
-    signer_name: str
-    signer_title: str
-    consent: bool
-    publish_name: bool = False
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-@dataclass
-class SignResult:
-    receipt_id: str
-    signed_at: datetime
-    invitation_id: int
-
-
-@dataclass
-class DeclineRequest:
-    invitation_id: int
-    reason: str
-
-
-@dataclass
-class DeclineResult:
-    declined_at: datetime
-
-
-@dataclass
-class DelegateRequest:
-    invitation_id: int
-    name: str
-    email: str
-    title: str | None = None
-    locale: str = "en"
-
-
-@dataclass
-class DelegateResult:
-    delegated_at: datetime
-    delegate_email: str
-
-
-@dataclass
-class WithdrawRequest:
-    invitation_id: int
-    reason: str
-
-
-@dataclass
-class WithdrawResult:
-    withdrawn_at: datetime
-    after_in_force: bool
-
-
-@dataclass
-class DeadlineChange:
-    """A new deadline (ISO date) in the campaign's time zone, for one organisation or all."""
-
-    deadline: str
-    timezone: str = "UTC"
-    actor: str = "system"
-
-
-@dataclass
-class ReopenRequest:
-    deadline: str  # ISO date
-    timezone: str = "UTC"
-    actor: str = "system"
-
-
-@dataclass
-class ReopenResult:
-    invitation_id: int
-    deadline: str
-
-
-@dataclass
-class EscalationHandled:
-    escalation_id: int
-    actor: str = "system"
-
-
-@dataclass
-class CampaignEnded:
-    reason: str  # "closed" or "cancelled"
-
-
-@dataclass
-class PactInForce:
-    at: datetime
-
-
-@dataclass
-class MemberChange:
-    """Sent to the campaign workflow when an organisation's answer changes."""
-
-    organisation_id: int
-    invitation_id: int
-    event: str  # "signed", "declined", "delegated", "withdrawn", "expired", "reopened"
-    at: datetime
-
-
-@dataclass
-class PledgeState:
-    """What survives continue-as-new; every field has a default so old payloads decode."""
-
-    status: str = "open"  # open, signed, declined, expired, withdrawn
-    invitation_id: int = 0
-    superseded_invitation_ids: list[int] = field(default_factory=list)
-    delegations: int = 0
-    receipt_id: str = ""
-    signer_name: str = ""
-    signed_at: datetime | None = None
-    declined_at: datetime | None = None
-    withdrawn_at: datetime | None = None
-    pact_in_force_at: datetime | None = None
-    campaign_ended: str = ""
-    plan: ChasePlan = field(default_factory=ChasePlan)
-    chase: ChaseState = field(default_factory=ChaseState)
-    skipped_steps: int = 0  # steps that fell due while no worker ran, collapsed into one
-    reopenings: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PledgeInput:
-    campaign_id: int
-    organisation_id: int
-    invitation_id: int
-    email_task_queue: str = "pledgeflow-email"
-    plan: ChasePlan | None = None
-    state: PledgeState | None = None
-
-
-@dataclass
-class PledgeView:
-    """The query answer: where this organisation stands."""
-
-    campaign_id: int
-    organisation_id: int
-    status: str
-    invitation_id: int
-    delegations: int
-    receipt_id: str
-    signer_name: str
-    signed_at: datetime | None
-    reminders_sent: int
-    escalation_level: int
-    next_step_at: datetime | None
-    deadline_at: datetime | None
-    chase_started_at: datetime | None
-    pact_in_force_at: datetime | None
-    problems: list[str]
 
 
 @dataclass
@@ -497,7 +346,7 @@ class PledgeWorkflow:
         if self._state.campaign_ended:
             return
         self._state.campaign_ended = event.reason
-        self._effects.append(_Effect("ended", workflow.now(), {"reason": event.reason}))
+        self._effects.append(_Effect("ended", workflow.now(), {"reason": event.reason, "note": event.note}))
 
     # ---- chasing ---------------------------------------------------------------------
 
@@ -705,7 +554,7 @@ class PledgeWorkflow:
         if self._state.status in ("open", "expired"):
             await self._record("close_invitation", InvitationEvent(invitation_id=invitation_id, at=effect.at))
         if reason == "cancelled":
-            await self._email("campaign_cancelled", f"cancelled-{invitation_id}", {})
+            await self._email("campaign_cancelled", f"cancelled-{invitation_id}", {"reason": effect.args["note"]})
 
     async def _record(self, activity_name: str, event: InvitationEvent) -> None:
         await workflow.execute_activity(
@@ -759,3 +608,28 @@ def _require_future_date(value: str, zone: str, now: datetime) -> datetime:
     if moment <= now:
         raise ApplicationError(f"the deadline {value} has already passed", type=Rejection.invalid)
     return moment
+
+
+__all__ = [
+    "DATE_PATTERN",
+    "CampaignEnded",
+    "DeadlineChange",
+    "DeclineRequest",
+    "DeclineResult",
+    "DelegateRequest",
+    "DelegateResult",
+    "EscalationHandled",
+    "MemberChange",
+    "PactInForce",
+    "PledgeInput",
+    "PledgeState",
+    "PledgeView",
+    "PledgeWorkflow",
+    "Rejection",
+    "ReopenRequest",
+    "ReopenResult",
+    "SignRequest",
+    "SignResult",
+    "WithdrawRequest",
+    "WithdrawResult",
+]

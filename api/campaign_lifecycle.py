@@ -1,0 +1,174 @@
+"""A launched campaign's lifecycle: extend, cancel, close, reopen or extend one invitation.
+
+Each action is a workflow update (or a signal), so it is recorded in the workflow's history and,
+through its activity, in the audit log with the coordinator who took it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for
+from api.responses import ERRORS_READ, ERRORS_TEMPORAL
+from api.workflow_calls import run_query, run_update
+from models.campaign import CampaignStatus
+from models.common import utcnow
+from pledgeflow import orchestration
+from pledgeflow.errors import Conflict, FieldProblem, NotFound
+from services import campaigns, invitations
+from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline, LifecycleEvent
+from workflows.pledge import DeadlineChange, PledgeWorkflow, ReopenRequest
+
+router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
+
+
+class DeadlineBody(BaseModel):
+    deadline: date = Field(description="The new last day, in the campaign's time zone")
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class LifecycleAnswer(BaseModel):
+    campaign_id: int
+    status: str
+    detail: str
+
+
+class LifecycleEventPublic(BaseModel):
+    action: str
+    actor: str
+    at: str
+    detail: str
+
+
+def _not_ended(status: CampaignStatus, campaign_id: int) -> None:
+    if status in (CampaignStatus.cancelled, CampaignStatus.closed):
+        raise Conflict(
+            f"campaign {campaign_id} is already {status.value}",
+            errors=[FieldProblem("status", f"the campaign is {status.value}")],
+        )
+
+
+def _future(deadline: date, zone_name: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    today = utcnow().astimezone(ZoneInfo(zone_name)).date()
+    if deadline <= today:
+        raise Conflict(
+            f"the deadline {deadline} is not in the future",
+            errors=[FieldProblem("deadline", f"must be after {today} (today in {zone_name})")],
+        )
+
+
+@router.post("/{campaign_id}/extend-deadline", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
+async def extend_deadline(
+    campaign_id: int, body: DeadlineBody, session: SessionDep, user: UserDep, context: ContextDep
+) -> LifecycleAnswer:
+    """Move the signature deadline later; everyone who has not answered is told the new date."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _future(body.deadline, campaign.timezone)
+    if campaign.signature_deadline and body.deadline <= campaign.signature_deadline:
+        raise Conflict(
+            f"{body.deadline} is not later than the current deadline {campaign.signature_deadline}",
+            errors=[FieldProblem("deadline", "must be later than the current deadline")],
+        )
+    if campaign.status is not CampaignStatus.launched:
+        raise Conflict(f"campaign {campaign_id} is {campaign.status}; a draft's deadline is set with PATCH")
+    session.close()
+    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    await run_update(handle, CampaignWorkflow.extend_deadline,
+                     ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user)))
+    return LifecycleAnswer(campaign_id=campaign_id, status="launched", detail=f"deadline is now {body.deadline}")
+
+
+@router.post("/{campaign_id}/cancel", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
+async def cancel_campaign(
+    campaign_id: int, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
+) -> LifecycleAnswer:
+    """Cancel: everyone invited is told, and open links then say the campaign was cancelled."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _not_ended(campaign.status, campaign_id)
+    if campaign.status is CampaignStatus.draft:
+        campaigns.mark_ended(session, campaign_id=campaign_id, status=CampaignStatus.cancelled,
+                             actor=actor_of(user), reason=body.reason, at=utcnow())
+        return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="the draft was cancelled")
+    session.close()
+    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    await run_update(handle, CampaignWorkflow.cancel, EndCampaign(actor=actor_of(user), reason=body.reason))
+    return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="everyone invited is being told")
+
+
+@router.post("/{campaign_id}/close", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
+async def close_campaign(
+    campaign_id: int, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
+) -> LifecycleAnswer:
+    """Close the campaign: no more answers are taken."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _not_ended(campaign.status, campaign_id)
+    if campaign.status is CampaignStatus.draft:
+        raise Conflict(f"campaign {campaign_id} is a draft: cancel it instead")
+    session.close()
+    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    await run_update(handle, CampaignWorkflow.close, EndCampaign(actor=actor_of(user), reason=body.reason))
+    return LifecycleAnswer(campaign_id=campaign_id, status="closed", detail="the campaign is closed")
+
+
+@router.get("/{campaign_id}/lifecycle", response_model=list[LifecycleEventPublic], responses=ERRORS_TEMPORAL)
+async def lifecycle(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> list[LifecycleEventPublic]:
+    """The coordinator actions taken on the launched campaign, with who took them."""
+    campaign_for(session, user, campaign_id)
+    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    events: list[LifecycleEvent] = await run_query(handle, CampaignWorkflow.lifecycle)
+    return [LifecycleEventPublic(action=e.action, actor=e.actor, at=e.at.isoformat(), detail=e.detail) for e in events]
+
+
+def _invitation_in(session: SessionDep, campaign_id: int, invitation_id: int) -> tuple[int, int]:
+    invitation = invitations.get_or_raise(session, invitation_id)
+    if invitation.campaign_id != campaign_id:
+        raise NotFound(f"invitation {invitation_id} is not part of campaign {campaign_id}",
+                       errors=[FieldProblem("invitation_id", "not in this campaign")])
+    return invitation.campaign_id, invitation.organisation_id
+
+
+@router.post("/{campaign_id}/invitations/{invitation_id}/reopen", response_model=LifecycleAnswer,
+             responses=ERRORS_TEMPORAL)
+async def reopen_invitation(
+    campaign_id: int, invitation_id: int, body: DeadlineBody, session: SessionDep, user: UserDep,
+    context: ContextDep,
+) -> LifecycleAnswer:
+    """Reopen an expired invitation until a new deadline; the contact gets a fresh link."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _future(body.deadline, campaign.timezone)
+    ids = _invitation_in(session, campaign_id, invitation_id)
+    zone = campaign.timezone
+    session.close()
+    handle = orchestration.pledge_handle(await context.temporal(), *ids)
+    await run_update(handle, PledgeWorkflow.reopen,
+                     ReopenRequest(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)))
+    return LifecycleAnswer(campaign_id=campaign_id, status="reopened", detail=f"open until {body.deadline}")
+
+
+@router.post("/{campaign_id}/invitations/{invitation_id}/extend-deadline", response_model=LifecycleAnswer,
+             responses=ERRORS_TEMPORAL)
+async def extend_invitation_deadline(
+    campaign_id: int, invitation_id: int, body: DeadlineBody, session: SessionDep, user: UserDep,
+    context: ContextDep,
+) -> LifecycleAnswer:
+    """Extend the deadline of one organisation; its reminders are re-planned and it is told."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _future(body.deadline, campaign.timezone)
+    ids = _invitation_in(session, campaign_id, invitation_id)
+    zone = campaign.timezone
+    session.close()
+    handle = orchestration.pledge_handle(await context.temporal(), *ids)
+    await run_update(handle, PledgeWorkflow.extend_deadline,
+                     DeadlineChange(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)))
+    return LifecycleAnswer(campaign_id=campaign_id, status="extended", detail=f"deadline is now {body.deadline}")
+
+
+__all__ = ["ERRORS_READ", "router"]

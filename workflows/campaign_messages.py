@@ -1,0 +1,103 @@
+"""What CampaignWorkflow takes, returns, queries and carries over: plain dataclasses.
+
+Outside the workflow module for the same reason as workflows/pledge_messages.py: the sandbox
+proxies `datetime`, so dataclasses with datetime fields must be imported through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from activities.launch import InvitationRange, Member
+from workflows.quorum import GroupRule
+
+
+@dataclass
+class LifecycleEvent:
+    """Who did what to the campaign, and when."""
+
+    action: str
+    actor: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass
+class CampaignState:
+    """What survives continue-as-new; every field has a default so old payloads decode."""
+
+    planned: bool = False
+    ranges: list[InvitationRange] = field(default_factory=list)
+    next_range: int = 0
+    members: list[Member] = field(default_factory=list)
+    delegated: int = 0
+    status: str = "launched"  # launched, in_force, closed, cancelled
+    rules: list[GroupRule] = field(default_factory=list)
+    timezone: str = "UTC"
+    in_force_at: datetime | None = None
+    notices: list[str] = field(default_factory=list)  # notices already sent, e.g. "brokers:33"
+    quorum_broken: bool = False
+    history: list[LifecycleEvent] = field(default_factory=list)
+
+
+@dataclass
+class CampaignInput:
+    campaign_id: int
+    task_queue: str = "pledgeflow"
+    email_task_queue: str = "pledgeflow-email"
+    state: CampaignState | None = None
+
+
+@dataclass
+class GroupProgress:
+    name: str
+    rule: str
+    members: int
+    signed: int
+    target: int
+    met: bool
+    impossible: bool
+
+
+@dataclass
+class CampaignProgress:
+    campaign_id: int
+    status: str
+    launch_complete: bool
+    invitations_planned: int
+    invited: int
+    signed: int
+    declined: int
+    delegated: int
+    undeliverable: int
+    open: int
+    withdrawn: int = 0
+    expired: int = 0
+    in_force_at: datetime | None = None
+    quorum_broken: bool = False
+    groups: list[GroupProgress] = field(default_factory=list)
+
+
+@dataclass
+class AddInvitees:
+    organisation_ids: list[int]
+    contact_ids: list[int | None]
+    actor: str
+
+
+@dataclass
+class AddInviteesResult:
+    invitations: int
+
+
+@dataclass
+class ExtendDeadline:
+    deadline: str  # ISO date, in the campaign's time zone
+    actor: str
+
+
+@dataclass
+class EndCampaign:
+    actor: str
+    reason: str = ""

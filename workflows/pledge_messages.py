@@ -1,0 +1,190 @@
+"""What PledgeWorkflow takes, returns, queries and signals: plain dataclasses.
+
+They live outside workflows/pledge.py because the workflow sandbox proxies `datetime`, and a
+dataclass defined inside a sandboxed module could not decode its datetime fields (state carried
+over continue-as-new, signals). Imported through the sandbox, they decode normally. New fields
+always get defaults, so running workflows keep decoding old payloads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workflows.chasing import ChasePlan, ChaseState
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Rejection:
+    """Error types that update validators raise; the API maps each to a page or a problem."""
+
+    invalid = "InvalidRequest"
+    already_signed = "AlreadySigned"
+    already_declined = "AlreadyDeclined"
+    stale_link = "StaleLink"
+    busy = "Busy"
+    closed = "CampaignEnded"
+    expired = "Expired"
+    not_signed = "NotSigned"
+    not_expired = "NotExpired"
+
+
+@dataclass
+class SignRequest:
+    invitation_id: int
+    signer_name: str
+    signer_title: str
+    consent: bool
+    publish_name: bool = False
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass
+class SignResult:
+    receipt_id: str
+    signed_at: datetime
+    invitation_id: int
+
+
+@dataclass
+class DeclineRequest:
+    invitation_id: int
+    reason: str
+
+
+@dataclass
+class DeclineResult:
+    declined_at: datetime
+
+
+@dataclass
+class DelegateRequest:
+    invitation_id: int
+    name: str
+    email: str
+    title: str | None = None
+    locale: str = "en"
+
+
+@dataclass
+class DelegateResult:
+    delegated_at: datetime
+    delegate_email: str
+
+
+@dataclass
+class WithdrawRequest:
+    invitation_id: int
+    reason: str
+
+
+@dataclass
+class WithdrawResult:
+    withdrawn_at: datetime
+    after_in_force: bool
+
+
+@dataclass
+class DeadlineChange:
+    """A new deadline (ISO date) in the campaign's time zone, for one organisation or all."""
+
+    deadline: str
+    timezone: str = "UTC"
+    actor: str = "system"
+
+
+@dataclass
+class ReopenRequest:
+    deadline: str  # ISO date
+    timezone: str = "UTC"
+    actor: str = "system"
+
+
+@dataclass
+class ReopenResult:
+    invitation_id: int
+    deadline: str
+
+
+@dataclass
+class EscalationHandled:
+    escalation_id: int
+    actor: str = "system"
+
+
+@dataclass
+class CampaignEnded:
+    reason: str  # "closed" or "cancelled"
+    note: str = ""  # the coordinator's words, passed on to those invited
+
+
+@dataclass
+class PactInForce:
+    at: datetime
+
+
+@dataclass
+class MemberChange:
+    """Sent to the campaign workflow when an organisation's answer changes."""
+
+    organisation_id: int
+    invitation_id: int
+    event: str  # "signed", "declined", "delegated", "withdrawn", "expired", "reopened"
+    at: datetime
+
+
+@dataclass
+class PledgeState:
+    """What survives continue-as-new; every field has a default so old payloads decode."""
+
+    status: str = "open"  # open, signed, declined, expired, withdrawn
+    invitation_id: int = 0
+    superseded_invitation_ids: list[int] = field(default_factory=list)
+    delegations: int = 0
+    receipt_id: str = ""
+    signer_name: str = ""
+    signed_at: datetime | None = None
+    declined_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    pact_in_force_at: datetime | None = None
+    campaign_ended: str = ""
+    plan: ChasePlan = field(default_factory=ChasePlan)
+    chase: ChaseState = field(default_factory=ChaseState)
+    skipped_steps: int = 0  # steps that fell due while no worker ran, collapsed into one
+    reopenings: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PledgeInput:
+    campaign_id: int
+    organisation_id: int
+    invitation_id: int
+    email_task_queue: str = "pledgeflow-email"
+    plan: ChasePlan | None = None
+    state: PledgeState | None = None
+
+
+@dataclass
+class PledgeView:
+    """The query answer: where this organisation stands."""
+
+    campaign_id: int
+    organisation_id: int
+    status: str
+    invitation_id: int
+    delegations: int
+    receipt_id: str
+    signer_name: str
+    signed_at: datetime | None
+    reminders_sent: int
+    escalation_level: int
+    next_step_at: datetime | None
+    deadline_at: datetime | None
+    chase_started_at: datetime | None
+    pact_in_force_at: datetime | None
+    problems: list[str]
