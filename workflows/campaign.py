@@ -329,7 +329,6 @@ class CampaignWorkflow:
     @workflow.update
     async def add_invitees(self, request: AddInvitees) -> AddInviteesResult:
         """Invite more organisations at once (all or nothing; problems come back per row)."""
-        self._record("add_invitees", request.actor, f"{len(request.organisation_ids)} organisation(s)")
         result = await workflow.execute_activity_method(
             CampaignActivities.add_invitees,
             AddInviteesInput(
@@ -342,6 +341,7 @@ class CampaignWorkflow:
             retry_policy=RETRY,
         )
         self._pending_ranges.extend(result.ranges)
+        self._record("add_invitees", request.actor, f"{len(request.organisation_ids)} organisation(s)")
         return AddInviteesResult(invitations=sum(r.count for r in result.ranges))
 
     @add_invitees.validator
@@ -355,7 +355,6 @@ class CampaignWorkflow:
     @workflow.update
     async def extend_deadline(self, request: ExtendDeadline) -> str:
         """Move the signature deadline later; those who have not answered are told."""
-        self._record("extend_deadline", request.actor, request.deadline)
         await workflow.execute_activity_method(
             CampaignActivities.extend_campaign_deadline,
             LifecycleInput(
@@ -367,6 +366,7 @@ class CampaignWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
+        self._record("extend_deadline", request.actor, request.deadline)
         change = DeadlineChange(deadline=request.deadline, timezone=self._state.timezone, actor=request.actor)
         await self._broadcast("campaign_deadline_changed", change.__dict__, audience="open")
         return request.deadline
