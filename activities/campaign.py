@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -216,7 +217,7 @@ class CampaignActivities:
         results = await self._delivery.deliver(jobs, heartbeat=True)
         return sum(1 for r in results if r.outcome in ("accepted", "already_accepted"))
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         """The activities that run on the main task queue."""
         return [
             self.mark_in_force,

@@ -18,6 +18,7 @@ from pledgeflow.db import session_scope
 from pledgeflow.mail.message import OutgoingEmail, sender_domain, stable_message_id
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import PermanentRecipientError, SmtpSender, SmtpSession
+from pledgeflow.observability import metrics
 from services import invitations, notifications, outbox
 from services.notifications import Draft, LinkContext, MailRef
 
@@ -65,6 +66,7 @@ class EmailDelivery:
         sender: SmtpSender,
         links: LinkContext,
         mail_from: str,
+        lanes: int = 4,
     ) -> None:
         self._engine = engine
         self._renderer = renderer
@@ -72,18 +74,24 @@ class EmailDelivery:
         self._links = links
         self._mail_from = mail_from
         self.domain = sender_domain(mail_from)
+        self.lanes = lanes
 
     def message_id(self, workflow_id: str, step: str) -> str:
         """The stable Message-ID of one step of one workflow."""
         return stable_message_id(workflow_id, step, self.domain)
 
-    def _compose_pending(self, jobs: list[EmailJob]) -> list[tuple[EmailJob, Draft | None]]:
-        """Drafts for the jobs not yet accepted; None marks one already sent."""
-        result: list[tuple[EmailJob, Draft | None]] = []
+    def _prepare(self, jobs: list[EmailJob]) -> list[tuple[EmailJob, OutgoingEmail | None, Draft | None]]:
+        """Compose and render every job not yet accepted, and log the attempt, in one transaction.
+
+        None marks a job the SMTP server already took (a retry after a crash sends it no more).
+        """
+        prepared: list[tuple[EmailJob, OutgoingEmail | None, Draft | None]] = []
         with session_scope(self._engine) as session:
+            accepted = outbox.accepted_among(session, [job.message_id for job in jobs])
+            invitations.prefetch(session, [j.invitation_id for j in jobs if j.invitation_id])
             for job in jobs:
-                if outbox.already_accepted(session, job.message_id):
-                    result.append((job, None))
+                if job.message_id in accepted:
+                    prepared.append((job, None, None))
                     continue
                 draft = notifications.compose(
                     session,
@@ -96,8 +104,19 @@ class EmailDelivery:
                         params=job.params,
                     ),
                 )
-                result.append((job, draft))
-        return result
+                email = self._outgoing(job, draft)
+                outbox.begin_attempt(
+                    session,
+                    message_id=email.message_id,
+                    kind=draft.kind,
+                    recipient=", ".join(email.to),
+                    cc=email.cc,
+                    subject=email.subject,
+                    campaign_id=draft.campaign_id,
+                    invitation_id=draft.invitation_id,
+                )
+                prepared.append((job, email, draft))
+        return prepared
 
     def _outgoing(self, job: EmailJob, draft: Draft) -> OutgoingEmail:
         rendered = self._renderer.render(draft.kind, draft.locale, draft.context)
@@ -113,19 +132,6 @@ class EmailDelivery:
             headers={"Auto-Submitted": "auto-generated", "X-Pledgeflow-Kind": draft.kind},
         )
 
-    def _log_attempt(self, email: OutgoingEmail, draft: Draft) -> None:
-        with session_scope(self._engine) as session:
-            outbox.begin_attempt(
-                session,
-                message_id=email.message_id,
-                kind=draft.kind,
-                recipient=", ".join(email.to),
-                cc=email.cc,
-                subject=email.subject,
-                campaign_id=draft.campaign_id,
-                invitation_id=draft.invitation_id,
-            )
-
     def _log_accepted(self, email: OutgoingEmail, draft: Draft, reply: str) -> None:
         now = utcnow()
         with session_scope(self._engine) as session:
@@ -140,45 +146,68 @@ class EmailDelivery:
             outbox.mark_failed(session, message_id=message_id, error=error, permanent=permanent, at=utcnow())
 
     async def deliver(self, jobs: list[EmailJob], heartbeat: bool = False) -> list[SendEmailResult]:
-        """Send every job not yet accepted over one SMTP connection; results in job order."""
-        pending = await asyncio.to_thread(self._compose_pending, jobs)
+        """Send every job not yet accepted; results in job order.
+
+        Large batches go out over a few SMTP connections at once (lanes), each sending in order,
+        so database commits and network round trips overlap.
+        """
+        prepared = await asyncio.to_thread(self._prepare, jobs)
         results = {
             job.message_id: SendEmailResult(job.message_id, "already_accepted")
-            for job, draft in pending
-            if draft is None
+            for job, email, _ in prepared
+            if email is None
         }
-        to_send = [(job, draft) for job, draft in pending if draft is not None]
-        current: EmailJob | None = None
-        if to_send:
-            try:
-                async with self._sender.session() as smtp:
-                    for job, draft in to_send:
-                        current = job
-                        results[job.message_id] = await self._send_one(smtp, job, draft)
-                        current = None
-                        if heartbeat:
-                            activity.heartbeat(job.message_id)
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                # Transient: the server is down or dropped us. What was accepted is logged;
-                # the activity retries and skips those.
-                if current is None:  # could not even connect: the first waiting email says why
-                    current, draft = to_send[0]
-                    await asyncio.to_thread(self._log_attempt, self._outgoing(current, draft), draft)
-                await asyncio.to_thread(self._log_failed, current.message_id, str(exc), False)
-                raise
+        to_send = [(email, draft) for _, email, draft in prepared if email is not None and draft is not None]
+        lanes = [to_send[i :: self.lanes] for i in range(min(self.lanes, len(to_send)))]
+        outcomes = await asyncio.gather(*(self._send_lane(lane, heartbeat) for lane in lanes))
+        for lane_results in outcomes:
+            results.update(lane_results)
         return [results[job.message_id] for job in jobs]
 
-    async def _send_one(self, smtp: SmtpSession, job: EmailJob, draft: Draft) -> SendEmailResult:
-        email = self._outgoing(job, draft)
-        await asyncio.to_thread(self._log_attempt, email, draft)
+    async def _send_lane(
+        self, lane: list[tuple[OutgoingEmail, Draft]], heartbeat: bool
+    ) -> dict[str, SendEmailResult]:
+        results: dict[str, SendEmailResult] = {}
+        current: tuple[OutgoingEmail, Draft] | None = None
+        try:
+            async with self._sender.session() as smtp:
+                for email, draft in lane:
+                    current = (email, draft)
+                    sending = asyncio.ensure_future(self._send_one(smtp, email, draft))
+                    try:
+                        results[email.message_id] = await asyncio.shield(sending)
+                    except asyncio.CancelledError:
+                        # Stopping (worker shutdown, cancellation): finish this one email, sent
+                        # and recorded, so it is neither half-sent nor sent again.
+                        await sending
+                        raise
+                    current = None
+                    if heartbeat:
+                        activity.heartbeat(email.message_id)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # Transient: the server is down or dropped us. What was accepted is logged; the
+            # activity retries and skips those.
+            failed_email, failed_draft = current or lane[0]
+            await asyncio.to_thread(self._log_failed, failed_email.message_id, str(exc), False)
+            metrics.email_failed(failed_draft.kind, permanent=False)
+            raise
+        return results
+
+    async def _send_one(self, smtp: SmtpSession, email: OutgoingEmail, draft: Draft) -> SendEmailResult:
         try:
             reply = await smtp.send(email)
         except PermanentRecipientError as exc:
-            await asyncio.to_thread(self._log_failed, job.message_id, str(exc), True)
-            log.warning("email %s refused: %s", job.message_id, exc)
-            return SendEmailResult(job.message_id, "refused", str(exc))
+            await asyncio.to_thread(self._log_failed, email.message_id, str(exc), True)
+            metrics.email_failed(draft.kind, permanent=True)
+            log.warning("email %s refused: %s", email.message_id, exc)
+            return SendEmailResult(email.message_id, "refused", str(exc))
+        # The window that matters: between the server's 250 and this commit, a crash would
+        # send this one message again on retry. Keep nothing else in between.
         await asyncio.to_thread(self._log_accepted, email, draft, reply)
-        return SendEmailResult(job.message_id, "accepted", reply)
+        metrics.email_sent(draft.kind)
+        if draft.kind == "escalation":
+            metrics.escalation_sent(draft.context.get("level", "?"))
+        return SendEmailResult(email.message_id, "accepted", reply)
 
 
 class EmailActivities:

@@ -189,6 +189,9 @@ class LaunchActivities:
                 task_queue=request.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # This worker polls that queue: take the first workflow task with the start
+                # response instead of a round trip through the matching service.
+                request_eager_start=True,
             )
 
     @activity.defn(name="invite_batch")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -12,6 +14,7 @@ from temporalio import activity
 from activities.errors import domain_errors_are_final
 from models.contact import Contact
 from pledgeflow.db import session_scope
+from pledgeflow.observability import metrics
 from services import escalations, invitations, signatures
 
 
@@ -94,6 +97,7 @@ class RecordActivities:
 
     def _record_signature(self, request: RecordSignatureInput) -> RecordSignatureResult:
         with session_scope(self._engine) as session:
+            first_time = signatures.for_invitation(session, request.invitation_id) is None
             signature = signatures.record(
                 session,
                 invitation_id=request.invitation_id,
@@ -105,7 +109,9 @@ class RecordActivities:
                 ip=request.ip,
                 user_agent=request.user_agent,
             )
-            return RecordSignatureResult(signature.receipt_id, signature.id or 0)
+        if first_time:
+            metrics.signature_recorded()
+        return RecordSignatureResult(signature.receipt_id, signature.id or 0)
 
     @activity.defn(name="record_signature")
     @domain_errors_are_final
@@ -228,7 +234,7 @@ class RecordActivities:
         """The campaign ended before the invitation was answered."""
         await asyncio.to_thread(self._invitation_event, "close", request)
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         """Every activity of this class, for the worker."""
         return [
             self.record_signature,

@@ -8,7 +8,20 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import campaigns, contacts, organisations, pages, problems, receipts
+from api import (
+    audit,
+    campaign_lifecycle,
+    campaigns,
+    contacts,
+    escalations,
+    health,
+    imports,
+    organisations,
+    pages,
+    problems,
+    receipts,
+    register,
+)
 from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import PageTools
@@ -48,7 +61,19 @@ def create_app(
         csrf=CsrfGuard(settings.secret_key, secure_cookie=settings.public_base_url.startswith("https://")),
     )
     problems.install(app)
-    for router in (organisations.router, contacts.router, campaigns.router, receipts.router, pages.router):
+    for router in (
+        organisations.router,
+        contacts.router,
+        campaigns.router,
+        campaign_lifecycle.router,
+        escalations.router,
+        register.router,
+        receipts.router,
+        pages.router,
+        health.router,
+        imports.router,
+        audit.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])

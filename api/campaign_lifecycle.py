@@ -81,9 +81,14 @@ async def extend_deadline(
         raise Conflict(f"campaign {campaign_id} is {campaign.status}; a draft's deadline is set with PATCH")
     session.close()
     handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
-    await run_update(handle, CampaignWorkflow.extend_deadline,
-                     ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user)))
-    return LifecycleAnswer(campaign_id=campaign_id, status="launched", detail=f"deadline is now {body.deadline}")
+    await run_update(
+        handle,
+        CampaignWorkflow.extend_deadline,
+        ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user)),
+    )
+    return LifecycleAnswer(
+        campaign_id=campaign_id, status="launched", detail=f"deadline is now {body.deadline}"
+    )
 
 
 @router.post("/{campaign_id}/cancel", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
@@ -94,13 +99,21 @@ async def cancel_campaign(
     campaign = campaign_for(session, user, campaign_id, write=True)
     _not_ended(campaign.status, campaign_id)
     if campaign.status is CampaignStatus.draft:
-        campaigns.mark_ended(session, campaign_id=campaign_id, status=CampaignStatus.cancelled,
-                             actor=actor_of(user), reason=body.reason, at=utcnow())
+        campaigns.mark_ended(
+            session,
+            campaign_id=campaign_id,
+            status=CampaignStatus.cancelled,
+            actor=actor_of(user),
+            reason=body.reason,
+            at=utcnow(),
+        )
         return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="the draft was cancelled")
     session.close()
     handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
     await run_update(handle, CampaignWorkflow.cancel, EndCampaign(actor=actor_of(user), reason=body.reason))
-    return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="everyone invited is being told")
+    return LifecycleAnswer(
+        campaign_id=campaign_id, status="cancelled", detail="everyone invited is being told"
+    )
 
 
 @router.post("/{campaign_id}/close", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
@@ -119,26 +132,40 @@ async def close_campaign(
 
 
 @router.get("/{campaign_id}/lifecycle", response_model=list[LifecycleEventPublic], responses=ERRORS_TEMPORAL)
-async def lifecycle(campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep) -> list[LifecycleEventPublic]:
+async def lifecycle(
+    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+) -> list[LifecycleEventPublic]:
     """The coordinator actions taken on the launched campaign, with who took them."""
     campaign_for(session, user, campaign_id)
     handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
     events: list[LifecycleEvent] = await run_query(handle, CampaignWorkflow.lifecycle)
-    return [LifecycleEventPublic(action=e.action, actor=e.actor, at=e.at.isoformat(), detail=e.detail) for e in events]
+    return [
+        LifecycleEventPublic(action=e.action, actor=e.actor, at=e.at.isoformat(), detail=e.detail)
+        for e in events
+    ]
 
 
 def _invitation_in(session: SessionDep, campaign_id: int, invitation_id: int) -> tuple[int, int]:
     invitation = invitations.get_or_raise(session, invitation_id)
     if invitation.campaign_id != campaign_id:
-        raise NotFound(f"invitation {invitation_id} is not part of campaign {campaign_id}",
-                       errors=[FieldProblem("invitation_id", "not in this campaign")])
+        raise NotFound(
+            f"invitation {invitation_id} is not part of campaign {campaign_id}",
+            errors=[FieldProblem("invitation_id", "not in this campaign")],
+        )
     return invitation.campaign_id, invitation.organisation_id
 
 
-@router.post("/{campaign_id}/invitations/{invitation_id}/reopen", response_model=LifecycleAnswer,
-             responses=ERRORS_TEMPORAL)
+@router.post(
+    "/{campaign_id}/invitations/{invitation_id}/reopen",
+    response_model=LifecycleAnswer,
+    responses=ERRORS_TEMPORAL,
+)
 async def reopen_invitation(
-    campaign_id: int, invitation_id: int, body: DeadlineBody, session: SessionDep, user: UserDep,
+    campaign_id: int,
+    invitation_id: int,
+    body: DeadlineBody,
+    session: SessionDep,
+    user: UserDep,
     context: ContextDep,
 ) -> LifecycleAnswer:
     """Reopen an expired invitation until a new deadline; the contact gets a fresh link."""
@@ -148,15 +175,25 @@ async def reopen_invitation(
     zone = campaign.timezone
     session.close()
     handle = orchestration.pledge_handle(await context.temporal(), *ids)
-    await run_update(handle, PledgeWorkflow.reopen,
-                     ReopenRequest(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)))
+    await run_update(
+        handle,
+        PledgeWorkflow.reopen,
+        ReopenRequest(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)),
+    )
     return LifecycleAnswer(campaign_id=campaign_id, status="reopened", detail=f"open until {body.deadline}")
 
 
-@router.post("/{campaign_id}/invitations/{invitation_id}/extend-deadline", response_model=LifecycleAnswer,
-             responses=ERRORS_TEMPORAL)
+@router.post(
+    "/{campaign_id}/invitations/{invitation_id}/extend-deadline",
+    response_model=LifecycleAnswer,
+    responses=ERRORS_TEMPORAL,
+)
 async def extend_invitation_deadline(
-    campaign_id: int, invitation_id: int, body: DeadlineBody, session: SessionDep, user: UserDep,
+    campaign_id: int,
+    invitation_id: int,
+    body: DeadlineBody,
+    session: SessionDep,
+    user: UserDep,
     context: ContextDep,
 ) -> LifecycleAnswer:
     """Extend the deadline of one organisation; its reminders are re-planned and it is told."""
@@ -166,9 +203,14 @@ async def extend_invitation_deadline(
     zone = campaign.timezone
     session.close()
     handle = orchestration.pledge_handle(await context.temporal(), *ids)
-    await run_update(handle, PledgeWorkflow.extend_deadline,
-                     DeadlineChange(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)))
-    return LifecycleAnswer(campaign_id=campaign_id, status="extended", detail=f"deadline is now {body.deadline}")
+    await run_update(
+        handle,
+        PledgeWorkflow.extend_deadline,
+        DeadlineChange(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)),
+    )
+    return LifecycleAnswer(
+        campaign_id=campaign_id, status="extended", detail=f"deadline is now {body.deadline}"
+    )
 
 
 __all__ = ["ERRORS_READ", "router"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
+from api.workflow_calls import run_update
 from models.campaign import CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
 from models.invitation import InvitationPublic, InviteeChoice
 from models.pledge import PledgeCreate, PledgePublic
@@ -16,7 +17,6 @@ from models.signature import SignaturePublic
 from pledgeflow import orchestration
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
-from api.workflow_calls import run_update
 from workflows.campaign import AddInvitees, CampaignProgress, CampaignWorkflow
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -112,7 +112,10 @@ def read_pledge(campaign_id: int, session: SessionDep, user: UserDep) -> PledgeP
 
 
 @router.post(
-    "/{campaign_id}/invitees", status_code=201, response_model=list[InvitationPublic], responses=ERRORS_TEMPORAL
+    "/{campaign_id}/invitees",
+    status_code=201,
+    response_model=list[InvitationPublic],
+    responses=ERRORS_TEMPORAL,
 )
 async def choose_invitees(
     campaign_id: int,
@@ -127,7 +130,9 @@ async def choose_invitees(
     """
     campaign = campaign_for(session, user, campaign_id, write=True)
     if campaign.status is CampaignStatus.draft:
-        created = campaigns.choose_invitees(session, campaign=campaign, choices=invitees, actor=actor_of(user))
+        created = campaigns.choose_invitees(
+            session, campaign=campaign, choices=invitees, actor=actor_of(user)
+        )
         return invitations.list_for_campaign(
             session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
         )

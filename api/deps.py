@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from api.context import ApiContext
 from models.campaign import Campaign
 from models.user import CampaignShare, Role, User
-from pledgeflow.errors import Forbidden, Unauthorized, not_found
 from pledgeflow.db import read_only
+from pledgeflow.errors import Forbidden, Unauthorized, not_found
 from services import users
 
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
 from api.workflow_calls import send_signal
-from models.escalation import EscalationHandle, EscalationPublic, EscalationStatus
 from models.common import utcnow
+from models.escalation import EscalationHandle, EscalationPublic, EscalationStatus
 from models.user import Role
 from pledgeflow.errors import Conflict
 from services import campaigns, escalations
@@ -31,7 +31,9 @@ def list_escalations(
         visible = [c.id for c in campaigns.list_for(session, user=user, limit=100000) if c.id is not None]
     if campaign_id is not None:
         campaign_for(session, user, campaign_id)
-    return escalations.list_for(session, campaign_ids=visible, campaign_id=campaign_id, status=status, level=level)
+    return escalations.list_for(
+        session, campaign_ids=visible, campaign_id=campaign_id, status=status, level=level
+    )
 
 
 @router.post("/{escalation_id}/handle", response_model=EscalationPublic, responses=ERRORS_TEMPORAL)
@@ -51,6 +53,9 @@ async def handle_escalation(
     await send_signal(handle, "escalation_handled", EscalationHandled(escalation_id, actor_of(user)))
     escalations.handle(session, escalation=row, note=body.note, actor=actor_of(user), at=utcnow())
     session.commit()
-    [public] = [e for e in escalations.list_for(session, campaign_ids=None, campaign_id=row.campaign_id)
-                if e.id == escalation_id]
+    [public] = [
+        e
+        for e in escalations.list_for(session, campaign_ids=None, campaign_id=row.campaign_id)
+        if e.id == escalation_id
+    ]
     return public

@@ -206,7 +206,9 @@ def _rejection_page(
     if kind == Rejection.stale_link:
         return tools.pages.message(locale=locale, status=410, key="link.delegated")
     if kind == Rejection.expired:
-        return tools.pages.message(locale=locale, status=410, key="link.expired", date="", contact=_contact_suffix(view))
+        return tools.pages.message(
+            locale=locale, status=410, key="link.expired", date="", contact=_contact_suffix(view)
+        )
     if kind == Rejection.closed:
         return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
     return tools.pages.message(
@@ -425,7 +427,9 @@ def _open_withdraw_link(
     try:
         claims = context.links.read(token, LinkPurpose.withdraw)
     except ExpiredLink as exc:
-        return tools.pages.message(locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact="")
+        return tools.pages.message(
+            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
+        )
     except LinkError:
         return tools.pages.message(locale=None, status=400, key="link.tampered")
     try:
@@ -434,31 +438,53 @@ def _open_withdraw_link(
         return tools.pages.message(locale=None, status=404, key="link.unknown")
     if view.campaign.status in (CampaignStatus.cancelled, CampaignStatus.closed):
         return tools.pages.message(
-            locale=view.contact.locale, status=410, key=f"link.{view.campaign.status.value}", campaign=view.campaign.title
+            locale=view.contact.locale,
+            status=410,
+            key=f"link.{view.campaign.status.value}",
+            campaign=view.campaign.title,
         )
     if view.invitation.status is not InvitationStatus.signed:
         return tools.pages.message(
-            locale=view.contact.locale, status=409, key="link.not_signed", status_name=view.invitation.status.value
+            locale=view.contact.locale,
+            status=409,
+            key="link.not_signed",
+            status_name=view.invitation.status.value,
         )
     return view
 
 
 def _withdraw_page(
-    request: Request, tools: PageTools, token: str, view: InvitationView, *, status: int = 200,
-    errors: list[str] | None = None, reason: str = "",
+    request: Request,
+    tools: PageTools,
+    token: str,
+    view: InvitationView,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    reason: str = "",
 ) -> HTMLResponse:
     cookie_value, csrf_field = tools.csrf.issue(request, token)
     response = tools.pages.render(
-        "withdraw.html", locale=view.contact.locale, status=status, token=token, csrf_field=FIELD,
-        csrf_token=csrf_field, errors=errors or [], reason=reason, organisation=view.organisation,
-        campaign=view.campaign, in_force=view.campaign.in_force_at is not None,
+        "withdraw.html",
+        locale=view.contact.locale,
+        status=status,
+        token=token,
+        csrf_field=FIELD,
+        csrf_token=csrf_field,
+        errors=errors or [],
+        reason=reason,
+        organisation=view.organisation,
+        campaign=view.campaign,
+        in_force=view.campaign.in_force_at is not None,
     )
     tools.csrf.set_cookie(response, cookie_value)
     return response
 
 
 @router.get("/w/{token}", response_class=HTMLResponse)
-def withdraw_page(token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep) -> Response:
+def withdraw_page(
+    token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep
+) -> Response:
     """Withdraw a signature, with a reason."""
     opened = _open_withdraw_link(token, session, context, tools)
     if isinstance(opened, HTMLResponse):
@@ -484,15 +510,27 @@ async def withdraw(
     if not tools.csrf.check(request, token, csrf_token):
         return _csrf_failure(tools, view)
     if not reason.strip():
-        return _withdraw_page(request, tools, token, view, status=422, errors=["a reason is required to withdraw"])
+        return _withdraw_page(
+            request, tools, token, view, status=422, errors=["a reason is required to withdraw"]
+        )
     session.close()
     outcome = await _guarded_update(
-        context, tools, view, PledgeWorkflow.withdraw,
+        context,
+        tools,
+        view,
+        PledgeWorkflow.withdraw,
         WithdrawRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
     if isinstance(outcome, str):
         return _withdraw_page(request, tools, token, view, status=422, errors=[outcome], reason=reason)
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render("done.html", locale=view.contact.locale, key="done.withdrawn", values={},
-                              receipt_id="", signed_at="", pledge_sha256="")
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.withdrawn",
+        values={},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )

@@ -69,5 +69,7 @@ async def send_signal(handle: WorkflowHandle[Any, Any], signal: Any, argument: A
 
 def _rpc_problem(exc: RPCError, workflow_id: str) -> PledgeflowError:
     if exc.status == RPCStatusCode.NOT_FOUND:
-        return NotFound(f"workflow {workflow_id} is not running", errors=[FieldProblem("id", "no running workflow")])
+        return NotFound(
+            f"workflow {workflow_id} is not running", errors=[FieldProblem("id", "no running workflow")]
+        )
     return Unavailable(f"Temporal did not answer: {exc.message}")

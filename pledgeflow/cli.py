@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import os
 import signal
+import sys
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Annotated, Any
@@ -14,6 +15,10 @@ import typer
 from temporalio.client import Client
 
 from models.user import Role
+from pledgeflow.cli_audit import audit_app
+from pledgeflow.cli_campaigns import campaign_app, escalation_app
+from pledgeflow.cli_imports import import_app
+from pledgeflow.cli_support import client_and_settings
 from pledgeflow.config import Settings, get_settings
 
 app = typer.Typer(
@@ -21,10 +26,14 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
-campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
+ops_app = typer.Typer(help="Operations: probes for containers and orchestrators.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(ops_app, name="ops")
 app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(escalation_app, name="escalations")
+app.add_typer(import_app, name="import")
+app.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str) -> None:
@@ -32,9 +41,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("temporalio").setLevel(logging.WARNING)
+def _exit_past_sdk_threads() -> None:
+    """Exit 0 now, skipping interpreter teardown, once a command that used Temporal is done.
+
+    The SDK's Rust threads can outlive the event loop; when one calls into Python while the
+    interpreter finalizes, the process aborts with "PyGILState_Release: thread state ... must be
+    current" (SIGABRT, exit -6) although all work is done (temporalio/sdk-python#300).
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _logging(settings: Settings) -> None:
+    from pledgeflow.observability import configure_logging
+
+    configure_logging(json=settings.log_json)
 
 
 @app.command()
@@ -49,14 +72,23 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run a worker against the configured Temporal (PLEDGEFLOW_TEMPORAL_ADDRESS)."""
+    from temporalio.runtime import Runtime
+
     from pledgeflow.db import get_engine
+    from pledgeflow.observability import sdk_runtime, start_metrics_server
     from pledgeflow.temporal import connect
     from pledgeflow.worker import build_workers
 
     settings = get_settings()
     if settings.embedded_temporal:
         _fail("set PLEDGEFLOW_TEMPORAL_ADDRESS (or use `pledgeflow dev` for the embedded stack)")
-    _logging()
+    _logging(settings)
+    if settings.metrics_port:
+        start_metrics_server(settings.metrics_port)
+    if settings.sdk_metrics_port:
+        # Before the first client: clients and workers use the default runtime.
+        Runtime.set_default(sdk_runtime(f"0.0.0.0:{settings.sdk_metrics_port}"))
+    log = logging.getLogger("pledgeflow.worker")
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -68,16 +100,22 @@ def worker() -> None:
         async with AsyncExitStack() as stack:
             for w in workers.all():
                 await stack.enter_async_context(w)
-            logging.getLogger("pledgeflow.worker").info(
+            log.info(
                 "polling %s and %s on %s",
                 settings.task_queue,
                 settings.email_task_queue,
                 settings.temporal_address,
             )
             await stop.wait()
-            logging.getLogger("pledgeflow.worker").info("stopping: finishing activities in progress")
+            log.info(
+                "stopping: activities in progress have %ss to finish",
+                settings.worker_shutdown_grace_seconds,
+            )
+            # Both workers drain at the same time: a stop takes one grace period, not two.
+            await asyncio.gather(*(w.shutdown() for w in workers.all()))
 
     asyncio.run(run())
+    _exit_past_sdk_threads()
 
 
 @app.command()
@@ -93,7 +131,7 @@ def api(
     settings = get_settings()
     if settings.embedded_temporal:
         _fail("set PLEDGEFLOW_TEMPORAL_ADDRESS (or use `pledgeflow dev` for the embedded stack)")
-    _logging()
+    _logging(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.api_host,
@@ -127,6 +165,45 @@ def db_init() -> None:
     typer.echo("database ready")
 
 
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations: bring the database to the latest revision."""
+    from pledgeflow.migrations import upgrade_to_head
+
+    upgrade_to_head(get_settings().database_url)
+    typer.echo("database at the latest revision")
+
+
+@ops_app.command("worker-health")
+def ops_worker_health(
+    within: Annotated[int, typer.Option(help="Seconds since this host's worker last polled")] = 120,
+) -> None:
+    """Exit 0 when a worker on this host polls both task queues (a container healthcheck)."""
+    import socket
+    from datetime import timedelta
+
+    from pledgeflow.observability import worker_health_problems
+    from pledgeflow.temporal import connect
+
+    settings = get_settings()
+
+    async def run() -> list[str]:
+        client = await connect(settings)
+        return await worker_health_problems(
+            client, settings, host=socket.gethostname(), within=timedelta(seconds=within)
+        )
+
+    try:
+        problems = asyncio.run(asyncio.wait_for(run(), timeout=10))
+    except Exception as exc:  # unreachable, refused, timed out: all mean "not healthy"
+        _fail(f"Temporal at {settings.temporal_address} did not answer: {exc}")
+        return
+    if problems:
+        _fail("; ".join(problems))
+    typer.echo("ok")
+    _exit_past_sdk_threads()
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Option(help="The user's email; the user is created if new")],
@@ -156,32 +233,8 @@ def token_create(
 
 
 def _client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
-    """Settings, and a connection to their Temporal (the embedded server's port by default)."""
-    from pledgeflow.temporal import connect
-
-    settings = get_settings()
-    if settings.embedded_temporal:
-        settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{settings.dev_server_port}"})
-    return settings, connect(settings)
-
-
-@campaign_app.command("progress")
-def campaign_progress(campaign_id: int) -> None:
-    """Print the campaign workflow's tally as JSON."""
-    from pledgeflow import orchestration
-    from pledgeflow.errors import PledgeflowError
-
-    _settings, connecting = _client_and_settings()
-
-    async def run() -> None:
-        client = await connecting
-        progress = await orchestration.campaign_progress(client, campaign_id)
-        typer.echo(json.dumps(progress.__dict__, indent=2, default=str))
-
-    try:
-        asyncio.run(run())
-    except PledgeflowError as exc:
-        _fail(exc.detail)
+    """Kept for callers of the old name; see pledgeflow.cli_support."""
+    return client_and_settings()
 
 
 def main() -> None:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     link_ttl_days: int = 120
     templates_dir: Path = PROJECT_ROOT / "templates"
 
+    # Operations
+    log_json: bool = False  # one JSON object per log line (containers, log collectors)
+    metrics_port: int | None = None  # a worker's application metrics (Prometheus); off when unset
+    sdk_metrics_port: int | None = None  # a worker's Temporal SDK metrics (Prometheus); off when unset
+    worker_shutdown_grace_seconds: float = 60.0  # on SIGTERM, how long activities in progress may finish
+
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:
         if not self.database_url:

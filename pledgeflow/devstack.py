@@ -23,10 +23,11 @@ from api.app import create_app
 from pledgeflow import orchestration
 from pledgeflow.binaries import temporal_cli
 from pledgeflow.config import Settings
-from pledgeflow.db import create_tables, get_engine
+from pledgeflow.db import get_engine
 from pledgeflow.demo import ensure_demo_campaign
 from pledgeflow.devmail.sink import MailSink
 from pledgeflow.devmail.web import create_mailbox_app
+from pledgeflow.migrations import upgrade_to_head
 from pledgeflow.temporal import connect
 from pledgeflow.worker import build_workers
 
@@ -107,8 +108,8 @@ async def run_dev_stack(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    upgrade_to_head(settings.database_url)  # the same migrations as production
     engine = get_engine()
-    create_tables(engine)
     async with AsyncExitStack() as stack:
         client, temporal_address, temporal_ui = await _temporal(settings, stack)
         sink = MailSink(

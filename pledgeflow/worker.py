@@ -74,6 +74,7 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
         activities=[*records.activities(), *campaign.activities(), launch.plan_launch],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
     email_worker = Worker(
         client,
@@ -81,5 +82,6 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
         activities=[email.send_email, launch.invite_batch, campaign.announce_in_force],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.email_max_per_second,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
     return Workers(main=main, email=email_worker)

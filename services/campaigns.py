@@ -139,7 +139,11 @@ def pledge_version(session: Session, campaign_id: int, version: int) -> Pledge |
 
 
 def launched_pledge(session: Session, campaign: Campaign) -> Pledge:
-    """The pledge version frozen at launch (or the newest while in draft)."""
+    """The pledge version frozen at launch (or the newest while in draft); cached per session."""
+    cache: dict[tuple[int, int | None], Pledge] = session.info.setdefault("launched_pledges", {})
+    key = (campaign.id or 0, campaign.pledge_version)
+    if key in cache:
+        return cache[key]
     pledge = (
         pledge_version(session, campaign.id or 0, campaign.pledge_version)
         if campaign.pledge_version is not None
@@ -147,6 +151,8 @@ def launched_pledge(session: Session, campaign: Campaign) -> Pledge:
     )
     if pledge is None:
         raise Conflict(f"campaign {campaign.id} has no pledge")
+    if campaign.pledge_version is not None:  # a draft's newest version may still change
+        cache[key] = pledge
     return pledge
 
 

@@ -36,6 +36,21 @@ def get_or_raise(session: Session, invitation_id: int) -> Invitation:
     return invitation
 
 
+def prefetch(session: Session, invitation_ids: list[int]) -> None:
+    """Load these invitations with their contacts and organisations in three queries, so the
+    views built next come from the session instead of a query each (batches of emails)."""
+    if not invitation_ids:
+        return
+    rows = session.exec(select(Invitation).where(col(Invitation.id).in_(invitation_ids))).all()
+    contact_ids = {i.contact_id for i in rows} | {
+        i.delegated_by_contact_id for i in rows if i.delegated_by_contact_id
+    }
+    session.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()
+    session.exec(
+        select(Organisation).where(col(Organisation.id).in_({i.organisation_id for i in rows}))
+    ).all()
+
+
 def view(session: Session, invitation_id: int) -> InvitationView:
     """The invitation with its contact, organisation, campaign and pledge."""
     invitation = get_or_raise(session, invitation_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.email_message import EmailMessage, EmailStatus
 from services import audit
@@ -19,6 +19,18 @@ def already_accepted(session: Session, message_id: str) -> bool:
     """True when the SMTP server has already taken this message."""
     row = find(session, message_id)
     return row is not None and row.status is EmailStatus.accepted
+
+
+def accepted_among(session: Session, message_ids: list[str]) -> set[str]:
+    """Which of these Message-IDs the SMTP server has already taken (one query)."""
+    if not message_ids:
+        return set()
+    rows = session.exec(
+        select(EmailMessage.message_id).where(
+            col(EmailMessage.message_id).in_(message_ids), EmailMessage.status == EmailStatus.accepted
+        )
+    ).all()
+    return set(rows)
 
 
 def begin_attempt(

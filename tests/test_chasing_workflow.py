@@ -6,7 +6,6 @@ Each test asserts the exact sequence and Date of the emails the SMTP server rece
 from __future__ import annotations
 
 import asyncio
-
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -197,7 +196,7 @@ async def test_extending_the_deadline_replans_the_reminders(ts_env, settings, db
         reminder_days=[7], reminder_days_before_deadline=[3], ladder=[], quiet_hours=NO_QUIET
     )
     async with running_workers(ts_env.client, settings, db):
-        seeded, handle, start = await _launch(
+        seeded, _handle, start = await _launch(
             ts_env, settings, db, mailbox, count=1, policy=policy, deadline=deadline, campaign_timezone="UTC"
         )
         await _skip_to(ts_env, start + 8 * DAY)
@@ -231,7 +230,7 @@ async def test_expiry_then_reopening(ts_env, settings, db, mailbox):
     deadline = today + timedelta(days=10)
     policy = ChasePolicy(reminder_days=[], reminder_days_before_deadline=[], ladder=[], quiet_hours=NO_QUIET)
     async with running_workers(ts_env.client, settings, db):
-        seeded, handle, start = await _launch(
+        seeded, handle, _start = await _launch(
             ts_env, settings, db, mailbox, count=1, policy=policy, deadline=deadline, campaign_timezone="UTC"
         )
         expiry = datetime.combine(deadline + DAY, time(0), tzinfo=UTC)

@@ -65,10 +65,10 @@ async def test_launch_follow_and_cancel_from_the_command_line(cli_env, ts_env, s
 
 
 async def test_escalations_listed_and_handled_from_the_command_line(cli_env, ts_env, settings, db, mailbox):
-    from services import escalations
     from models.common import utcnow
-    from pledgeflow.db import session_scope
     from pledgeflow import orchestration
+    from pledgeflow.db import session_scope
+    from services import escalations
 
     seeded = factories.campaign_with_invitees(db, count=1)
     async with running_workers(ts_env.client, settings, db):
@@ -76,8 +76,15 @@ async def test_escalations_listed_and_handled_from_the_command_line(cli_env, ts_
         await mailbox.wait_for_async(1)
         handle = orchestration.pledge_handle(ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
         with session_scope(db) as session:
-            row = escalations.record(session, invitation_id=seeded.invitations[0].id, level=3, role="coordinator",
-                                     workflow_id=handle.id, last_level=False, at=utcnow())
+            row = escalations.record(
+                session,
+                invitation_id=seeded.invitations[0].id,
+                level=3,
+                role="coordinator",
+                workflow_id=handle.id,
+                last_level=False,
+                at=utcnow(),
+            )
         code, out = await cli("escalations", "list", "--status", "open")
         assert code == 0 and f"#{row.id}" in out and "coordinator" in out
         code, out = await cli("escalations", "handle", str(row.id), "--note", "Called the director")
@@ -89,5 +96,6 @@ async def test_escalations_listed_and_handled_from_the_command_line(cli_env, ts_
         assert code == 2 and "already handled" in out
         view = await handle.query(PledgeWorkflow.view)
         assert view.status == "open"
-        await handle.execute_update(PledgeWorkflow.decline,
-                                    DeclineRequest(invitation_id=seeded.invitations[0].id, reason="no"))
+        await handle.execute_update(
+            PledgeWorkflow.decline, DeclineRequest(invitation_id=seeded.invitations[0].id, reason="no")
+        )

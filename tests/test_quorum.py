@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from workflows.quorum import EVERYONE, GroupRule, MemberState, evaluate, evaluate_all, pact_holds, progress_marks
+from workflows.quorum import (
+    EVERYONE,
+    GroupRule,
+    MemberState,
+    evaluate,
+    evaluate_all,
+    pact_holds,
+    progress_marks,
+)
 
 
 def members(*specs: tuple[int, str, str]) -> list[MemberState]:
     return [MemberState(organisation_id=o, kind=k, status=s) for o, k, s in specs]
 
 
-BROKERS = [(1, "customs_broker", "invited"), (2, "customs_broker", "invited"), (3, "customs_broker", "invited"),
-           (4, "customs_broker", "invited"), (9, "customs_administration", "invited")]
+BROKERS = [
+    (1, "customs_broker", "invited"),
+    (2, "customs_broker", "invited"),
+    (3, "customs_broker", "invited"),
+    (4, "customs_broker", "invited"),
+    (9, "customs_administration", "invited"),
+]
 
 
 def with_status(specs, **changes: str):
@@ -45,7 +58,9 @@ def test_at_least_percent_of_those_invited():
 
 
 def test_required_organisations_must_sign():
-    rule = GroupRule(name="customs and brokers", organisation_ids=[1, 2, 9], rule="at_least", n=2, required=[9])
+    rule = GroupRule(
+        name="customs and brokers", organisation_ids=[1, 2, 9], rule="at_least", n=2, required=[9]
+    )
     assert not evaluate(rule, with_status(BROKERS, o1="signed", o2="signed")).met
     assert evaluate(rule, with_status(BROKERS, o1="signed", o2="signed")).missing_required == [9]
     assert evaluate(rule, with_status(BROKERS, o1="signed", o9="signed")).met

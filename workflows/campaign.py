@@ -149,7 +149,8 @@ class CampaignWorkflow:
             ),
             task_queue=self._input.email_task_queue,
             start_to_close_timeout=timedelta(minutes=30),
-            heartbeat_timeout=timedelta(minutes=2),
+            # A batch heartbeats after every email: a dead worker's batch moves on in seconds.
+            heartbeat_timeout=timedelta(seconds=20),
             retry_policy=RETRY,
         )
 

@@ -554,7 +554,9 @@ class PledgeWorkflow:
         if self._state.status in ("open", "expired"):
             await self._record("close_invitation", InvitationEvent(invitation_id=invitation_id, at=effect.at))
         if reason == "cancelled":
-            await self._email("campaign_cancelled", f"cancelled-{invitation_id}", {"reason": effect.args["note"]})
+            await self._email(
+                "campaign_cancelled", f"cancelled-{invitation_id}", {"reason": effect.args["note"]}
+            )
 
     async def _record(self, activity_name: str, event: InvitationEvent) -> None:
         await workflow.execute_activity(

@@ -83,7 +83,17 @@ class _RecordingHandler:
     def __init__(self, sink: MailSink) -> None:
         self._sink = sink
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        # A held server answers no new transaction: every client stops between two messages.
+        while self._sink.holding:
+            await asyncio.sleep(0.01)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         if address.lower().endswith("@" + REFUSED_DOMAIN):
@@ -126,6 +136,7 @@ class MailSink:
             self._messages = _load(self._maildir)
         self._lock = threading.Lock()
         self._controller: Controller | None = None
+        self.holding = False
 
     def record(self, mail: ReceivedMail) -> None:
         with self._lock:
@@ -137,6 +148,14 @@ class MailSink:
     def messages(self) -> list[ReceivedMail]:
         with self._lock:
             return list(self._messages)
+
+    def hold(self) -> None:
+        """Accept no new message (clients wait at MAIL FROM) until release(); for tests that stop
+        a sender between two messages."""
+        self.holding = True
+
+    def release(self) -> None:
+        self.holding = False
 
     def clear(self) -> None:
         with self._lock:

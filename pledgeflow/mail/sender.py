@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 import aiosmtplib
 
@@ -33,10 +34,9 @@ class SmtpSession:
 
     async def send(self, email: OutgoingEmail) -> str:
         """Send one message; return the server's reply to the end of DATA."""
-        recipients = [*email.to, *email.cc]
         try:
-            _errors, reply = await self._client.send_message(
-                email.to_mime(), sender=None, recipients=recipients
+            _, reply = await self._client.sendmail(
+                parseaddr(email.sender)[1], email.recipients, email.to_bytes()
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise PermanentRecipientError(

