@@ -68,6 +68,7 @@ class RecordEscalationInput:
     workflow_id: str
     at: datetime
     last_level: bool = False
+    subject: str = ""  # "report:7" for a report's ladder; the invitation's when empty
 
 
 @dataclass
@@ -162,6 +163,7 @@ class RecordActivities:
                 workflow_id=request.workflow_id,
                 last_level=request.last_level,
                 at=request.at,
+                subject=request.subject,
             )
             return RecordEscalationResult(row.id or 0, row.recipient_role, row.recipient_email)
 

@@ -10,6 +10,7 @@ from models.escalation import Escalation
 from models.invitation import Invitation
 from models.organisation import Organisation
 from models.pledge import Pledge
+from models.report import Evidence, Report, ReportItem, SignatoryStanding
 from models.signature import Signature
 from models.user import ApiToken, CampaignShare, User
 
@@ -27,9 +28,13 @@ __all__ = [
     "Contact",
     "EmailMessage",
     "Escalation",
+    "Evidence",
     "Invitation",
     "Organisation",
     "Pledge",
+    "Report",
+    "ReportItem",
+    "SignatoryStanding",
     "Signature",
     "User",
 ]

@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from models.common import UTCDateTime, utcnow, validate_timezone
 from models.policy import ChasePolicy
 from models.quorum import StakeholderGroup, check_groups
+from models.review import ReviewSettings
 
 
 class CampaignStatus(StrEnum):
@@ -79,6 +80,7 @@ class CampaignCreate(CampaignBase):
         default_factory=list, description="Empty: everyone invited must sign"
     )
     policy: ChasePolicy | None = Field(default=None, description="Reminders, ladder, quiet hours")
+    review: ReviewSettings | None = Field(default=None, description="Report cadence, deadlines, reviewers")
 
     @field_validator("quorum")
     @classmethod
@@ -96,6 +98,7 @@ class CampaignUpdate(SQLModel):
     focal_point_email: EmailStr | None = None
     quorum: list[StakeholderGroup] | None = None
     policy: ChasePolicy | None = None
+    review: ReviewSettings | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -120,4 +123,5 @@ class CampaignPublic(CampaignBase):
     cancelled_at: datetime | None
     quorum: list[StakeholderGroup]
     policy: ChasePolicy
+    review: ReviewSettings
     register_key: str

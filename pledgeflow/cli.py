@@ -15,6 +15,7 @@ import typer
 from temporalio.client import Client
 
 from models.user import Role
+from pledgeflow import orchestration
 from pledgeflow.cli_audit import audit_app
 from pledgeflow.cli_campaigns import campaign_app, escalation_app
 from pledgeflow.cli_imports import import_app
@@ -96,6 +97,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         client = await connect(settings)
+        await orchestration.ensure_checkpoint_schedule(client, settings)
         workers = build_workers(client, settings, get_engine())
         async with AsyncExitStack() as stack:
             for w in workers.all():

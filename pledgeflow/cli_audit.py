@@ -173,3 +173,40 @@ def verify() -> None:
     typer.echo(f"audit log {describe(verdict)}")
     if not verdict.ok:
         raise typer.Exit(code=1)
+
+
+@audit_app.command("schedule")
+def schedule() -> None:
+    """Create or update the Temporal Schedule that emails the chain's head to the auditors."""
+    from pledgeflow import orchestration
+    from pledgeflow.config import get_settings
+
+    async def run() -> None:
+        await orchestration.ensure_checkpoint_schedule(await _client(), get_settings())
+
+    _run(run())
+    typer.echo(f"schedule '{CHECKPOINT}' emails the head hash every {_hours()} h")
+
+
+@audit_app.command("checkpoint")
+def checkpoint() -> None:
+    """Take a checkpoint now (trigger the schedule): verify the chain and email its head."""
+    from pledgeflow import orchestration
+    from pledgeflow.config import get_settings
+
+    async def run() -> None:
+        client = await _client()
+        await orchestration.ensure_checkpoint_schedule(client, get_settings())
+        await client.get_schedule_handle(CHECKPOINT).trigger()
+
+    _run(run())
+    typer.echo("checkpoint triggered: the auditors will receive the head hash")
+
+
+def _hours() -> float:
+    from pledgeflow.config import get_settings
+
+    return get_settings().audit_checkpoint_hours
+
+
+CHECKPOINT = "audit-checkpoint"

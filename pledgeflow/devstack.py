@@ -136,6 +136,7 @@ async def run_dev_stack(settings: Settings) -> None:
 
         demo = ensure_demo_campaign(engine)
         await orchestration.start_campaign(client, settings, demo.campaign_id)
+        await orchestration.ensure_checkpoint_schedule(client, settings)
         base = settings.public_base_url
         print(
             _banner(

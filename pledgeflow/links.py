@@ -41,6 +41,7 @@ class LinkClaims:
     subject_id: int
     purpose: LinkPurpose
     expires_at: datetime
+    actor: str = ""  # who the link is for, when the subject alone does not say (a reviewer)
 
 
 class LinkSigner:
@@ -49,9 +50,11 @@ class LinkSigner:
     def __init__(self, secret_key: str) -> None:
         self._serializer = URLSafeSerializer(secret_key, salt="pledgeflow-link-v1")
 
-    def make(self, subject_id: int, purpose: LinkPurpose, expires_at: datetime) -> str:
+    def make(self, subject_id: int, purpose: LinkPurpose, expires_at: datetime, actor: str = "") -> str:
         """A token for the subject (an invitation, a report) valid until expires_at."""
-        payload = {"s": subject_id, "p": purpose.value, "e": int(expires_at.timestamp())}
+        payload: dict[str, object] = {"s": subject_id, "p": purpose.value, "e": int(expires_at.timestamp())}
+        if actor:
+            payload["a"] = actor
         return str(self._serializer.dumps(payload))
 
     def read(self, token: str, purpose: LinkPurpose, *, now: datetime | None = None) -> LinkClaims:
@@ -65,6 +68,7 @@ class LinkSigner:
                 subject_id=int(payload["s"]),
                 purpose=LinkPurpose(payload["p"]),
                 expires_at=datetime.fromtimestamp(int(payload["e"]), UTC),
+                actor=str(payload.get("a", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TamperedLink("the link's content is not a pledgeflow link") from exc

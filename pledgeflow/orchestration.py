@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    WorkflowHandle,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.audit import CheckpointInput
 from pledgeflow.config import Settings
 from pledgeflow.errors import NotFound
 from workflows.campaign import CampaignInput, CampaignProgress, CampaignWorkflow
-from workflows.ids import campaign_workflow_id, pledge_workflow_id
+from workflows.checkpoint import AuditCheckpointWorkflow
+from workflows.ids import campaign_workflow_id, pledge_workflow_id, review_workflow_id
 from workflows.pledge import PledgeWorkflow
+from workflows.review import ReviewCycleWorkflow
+from workflows.review_messages import ReviewCycleResult
 
 
 async def start_campaign(client: Client, settings: Settings, campaign_id: int) -> str:
@@ -50,6 +66,15 @@ def pledge_handle(
     )
 
 
+def review_handle(
+    client: Client, campaign_id: int, organisation_id: int, cycle: int
+) -> WorkflowHandle[ReviewCycleWorkflow, ReviewCycleResult]:
+    """A handle on one organisation's review cycle."""
+    return client.get_workflow_handle_for(
+        ReviewCycleWorkflow.run, review_workflow_id(campaign_id, organisation_id, cycle)
+    )
+
+
 async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:
     """The tally kept by the campaign workflow; NotFound when it was never started."""
     try:
@@ -58,3 +83,28 @@ async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgres
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise NotFound(f"campaign {campaign_id} has no workflow; launch it first") from exc
         raise
+
+
+CHECKPOINT_SCHEDULE_ID = "audit-checkpoint"
+
+
+async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None:
+    """The Temporal Schedule that emails the audit chain's head to the auditors (created or updated)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            AuditCheckpointWorkflow.run,
+            CheckpointInput(email_task_queue=settings.email_task_queue),
+            id=CHECKPOINT_SCHEDULE_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(hours=settings.audit_checkpoint_hours))]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID).update(
+            lambda _: ScheduleUpdate(schedule=schedule)
+        )

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audit import AuditActivities
 from activities.campaign import CampaignActivities
 from activities.email import EmailActivities, EmailDelivery
 from activities.launch import LaunchActivities
 from activities.records import RecordActivities
+from activities.reviews import ReviewActivities
 from pledgeflow.config import Settings
 from pledgeflow.links import LinkSigner
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import SmtpConfig, SmtpSender
 from services.notifications import LinkContext
 from workflows.campaign import CampaignWorkflow
+from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.pledge import PledgeWorkflow
+from workflows.review import ReviewCycleWorkflow
 
-WORKFLOWS = [CampaignWorkflow, PledgeWorkflow]
+WORKFLOWS = [CampaignWorkflow, PledgeWorkflow, ReviewCycleWorkflow, AuditCheckpointWorkflow]
 
 
 @dataclass
@@ -60,8 +66,24 @@ def email_delivery(settings: Settings, engine: Engine) -> EmailDelivery:
     )
 
 
+def compile_workflow_modules() -> None:
+    """Write the bytecode of the workflow modules, best effort.
+
+    The sandbox imports each workflow's module afresh for every workflow it runs; without
+    bytecode (PYTHONDONTWRITEBYTECODE, a fresh container) that means compiling the source
+    every time, a large share of a worker's CPU during a launch of thousands.
+    """
+    import compileall
+
+    import workflows
+
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(str(Path(workflows.__file__).parent), quiet=1)
+
+
 def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers:
     """The two workers of one worker process, with their activities bound to dependencies."""
+    compile_workflow_modules()
     delivery = email_delivery(settings, engine)
     records = RecordActivities(engine)
     launch = LaunchActivities(engine=engine, client=client, delivery=delivery)
@@ -71,7 +93,12 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[*records.activities(), *campaign.activities(), launch.plan_launch],
+        activities=[
+            *records.activities(),
+            *campaign.activities(),
+            *ReviewActivities(engine).activities(),
+            launch.plan_launch,
+        ],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
@@ -79,7 +106,12 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
     email_worker = Worker(
         client,
         task_queue=settings.email_task_queue,
-        activities=[email.send_email, launch.invite_batch, campaign.announce_in_force],
+        activities=[
+            email.send_email,
+            launch.invite_batch,
+            campaign.announce_in_force,
+            AuditActivities(engine=engine, delivery=delivery).email_checkpoint,
+        ],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.email_max_per_second,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),

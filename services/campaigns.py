@@ -13,9 +13,11 @@ from models.contact import Contact
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from models.pledge import Pledge, PledgeCreate, pledge_sha256
 from models.policy import ChasePolicy, check_policy_for_campaign, effective_ladder
+from models.review import ReviewSettings
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
 from services import audit, organisations
+from services.reviewers import check_reviewers
 
 ACTIVE_INVITATION_STATUSES = (
     InvitationStatus.pending,
@@ -55,7 +57,12 @@ def effective_policy(campaign: Campaign) -> ChasePolicy:
 def public(campaign: Campaign) -> CampaignPublic:
     """The campaign as the API shows it."""
     return CampaignPublic.model_validate(
-        campaign, update={"policy": effective_policy(campaign), "quorum": campaign.quorum or []}
+        campaign,
+        update={
+            "policy": effective_policy(campaign),
+            "quorum": campaign.quorum or [],
+            "review": ReviewSettings.model_validate(campaign.review or {}),
+        },
     )
 
 
@@ -71,12 +78,15 @@ def _check_policy(campaign: Campaign) -> None:
 
 def create(session: Session, *, data: CampaignCreate, owner: User | None, actor: str) -> Campaign:
     """A new draft campaign owned by the caller; its policy must be able to run."""
+    if data.review is not None:
+        check_reviewers(session, data.review)
     campaign = Campaign.model_validate(
-        data.model_dump(exclude={"quorum", "policy"}),
+        data.model_dump(exclude={"quorum", "policy", "review"}),
         update={
             "owner_id": owner.id if owner else None,
             "quorum": [g.model_dump(mode="json") for g in data.quorum],
             "policy": data.policy.model_dump(mode="json", exclude_none=True) if data.policy else {},
+            "review": data.review.model_dump(mode="json") if data.review else {},
         },
     )
     if campaign.coordinator_email is None and owner is not None:
@@ -107,9 +117,11 @@ def update(session: Session, *, campaign: Campaign, data: CampaignUpdate, actor:
         )
     changes = data.model_dump(exclude_unset=True, mode="json")
     for key, value in changes.items():
+        if key == "review" and data.review is not None:
+            check_reviewers(session, data.review)
         if key == "policy" and value is not None:
             value = data.policy.model_dump(mode="json", exclude_none=True) if data.policy else {}
-        setattr(campaign, key, value if key in ("quorum", "policy") else getattr(data, key))
+        setattr(campaign, key, value if key in ("quorum", "policy", "review") else getattr(data, key))
     _check_policy(campaign)
     session.add(campaign)
     session.flush()

@@ -38,9 +38,12 @@ def record(
     workflow_id: str,
     last_level: bool,
     at: datetime,
+    subject: str = "",
 ) -> Escalation:
-    """The escalation for this level, created once; the last level marks the invitation unresponsive."""
-    subject = f"invitation:{invitation_id}"
+    """The escalation for this level, created once; the last level of an invitation's ladder marks
+    it unresponsive. `subject` names what is overdue ('report:7'); the invitation by default."""
+    about_invitation = not subject
+    subject = subject or f"invitation:{invitation_id}"
     existing = session.exec(
         select(Escalation).where(Escalation.subject == subject, Escalation.level == level)
     ).first()
@@ -61,7 +64,7 @@ def record(
         created_at=at,
     )
     session.add(row)
-    if last_level and view.invitation.status is InvitationStatus.sent:
+    if about_invitation and last_level and view.invitation.status is InvitationStatus.sent:
         view.invitation.status = InvitationStatus.unresponsive
         session.add(view.invitation)
     session.flush()
@@ -76,7 +79,7 @@ def record(
             "recipient_role": used_role,
             "to": address,
             "cc": row.cc,
-            "unresponsive": last_level,
+            "unresponsive": about_invitation and last_level,
         },
         at=at,
     )

@@ -321,6 +321,19 @@ def _coordinator_notice(kind: str) -> Callable[[Session, LinkContext, MailRef], 
     return compose
 
 
+def audit_checkpoint(session: Session, links: LinkContext, ref: MailRef) -> Draft:
+    """The audit log's head hash, to one auditor."""
+    return Draft(
+        kind="audit_checkpoint",
+        to=[str(ref.params["auditor"])],
+        locale=COORDINATOR_LOCALE,
+        context={
+            key: ref.params.get(key)
+            for key in ("head_seq", "head_hash", "intact", "first_bad_seq", "problem", "taken_at")
+        },
+    )
+
+
 Composer = Callable[[Session, LinkContext, MailRef], Draft]
 
 COMPOSERS: dict[str, Composer] = {
@@ -338,6 +351,7 @@ COMPOSERS: dict[str, Composer] = {
     "progress_notice": _coordinator_notice("progress_notice"),
     "quorum_unreachable": _coordinator_notice("quorum_unreachable"),
     "quorum_broken": _coordinator_notice("quorum_broken"),
+    "audit_checkpoint": audit_checkpoint,
 }
 
 

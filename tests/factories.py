@@ -14,6 +14,7 @@ from models.organisation import Organisation, OrganisationCreate, OrganisationKi
 from models.pledge import Commitment, PledgeCreate
 from models.policy import ChasePolicy
 from models.quorum import StakeholderGroup
+from models.review import ReviewSettings
 from models.user import Role, User
 from pledgeflow.db import session_scope
 from services import campaigns, contacts, organisations, users
@@ -72,6 +73,7 @@ def campaign_with_invitees(
     focal_point_email: str | None = None,
     supervisors: bool = False,
     campaign_timezone: str = "Africa/Accra",
+    review: ReviewSettings | None = None,
 ) -> Seeded:
     """A draft campaign with a pledge and `count` invited organisations, one contact each."""
     user, token = coordinator(engine)
@@ -86,6 +88,7 @@ def campaign_with_invitees(
                 policy=policy,
                 quorum=quorum or [],
                 focal_point_email=focal_point_email,
+                review=review,
             ),
             owner=user,
             actor=ACTOR,

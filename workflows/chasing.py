@@ -44,6 +44,10 @@ class ChasePlan:
     quiet: QuietWindow = field(default_factory=QuietWindow)
     # IANA zone per recipient role; "contact" is also used for reminders.
     timezones: dict[str, str] = field(default_factory=dict)
+    # A due date that does not expire anything (a report): reminders count back from it.
+    due_at: datetime | None = None
+    # Where ladder delays count from; the start when None (a report's ladder counts from its due date).
+    ladder_anchor: datetime | None = None
 
 
 @dataclass
@@ -109,16 +113,18 @@ def planned_steps(plan: ChasePlan) -> list[Step]:
     contact_zone = plan.timezones.get("contact", "UTC")
     steps: list[Step] = []
     reminders: list[datetime] = [plan.started_at + timedelta(days=d) for d in plan.reminder_days]
-    if plan.deadline_at is not None:
-        reminders += [plan.deadline_at - timedelta(days=d) for d in plan.reminder_days_before_deadline]
+    counted_back_from = plan.due_at or plan.deadline_at
+    if counted_back_from is not None:
+        reminders += [counted_back_from - timedelta(days=d) for d in plan.reminder_days_before_deadline]
     reminders = sorted(r for r in set(reminders) if r > plan.started_at)
     for index, due in enumerate(reminders, start=1):
         key = f"reminder@{due.isoformat()}"
         steps.append(
             Step(key, "reminder", due, next_allowed(due, contact_zone, plan.quiet), index, "contact")
         )
+    anchor = plan.ladder_anchor or plan.started_at
     for level, rung in enumerate(plan.ladder, start=1):
-        due = plan.started_at + timedelta(days=rung.after_days)
+        due = anchor + timedelta(days=rung.after_days)
         zone = plan.timezones.get(rung.recipient, contact_zone)
         steps.append(
             Step(

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         RecordEscalationInput,
         RecordSignatureInput,
     )
+    from activities.reviews import CyclePlanInput, ReviewActivities
     from workflows.chasing import (
         ChasePlan,
         ChaseState,
@@ -40,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         next_wake,
         reminders_planned,
     )
-    from workflows.ids import campaign_workflow_id
+    from workflows.ids import campaign_workflow_id, review_workflow_id
     from workflows.pledge_messages import (
         DATE_PATTERN,
         EMAIL_PATTERN,
@@ -64,6 +65,8 @@ with workflow.unsafe.imports_passed_through():
         WithdrawRequest,
         WithdrawResult,
     )
+    from workflows.review import ReviewCycleWorkflow
+    from workflows.review_messages import ReviewCycleInput
 
 DB_TIMEOUT = timedelta(seconds=60)
 EMAIL_TIMEOUT = timedelta(minutes=2)
@@ -118,6 +121,8 @@ class PledgeWorkflow:
                 await self._perform(self._effects.pop(0))
             if self._chasing():
                 await self._chase()
+            if self._reviewing():
+                await self._review_cycle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
@@ -126,6 +131,10 @@ class PledgeWorkflow:
 
     def _chasing(self) -> bool:
         return self._state.status == "open" and not self._handing_over and not self._state.campaign_ended
+
+    def _reviewing(self) -> bool:
+        s = self._state
+        return s.status == "signed" and s.pact_in_force_at is not None and not s.campaign_ended
 
     def _next_wake(self) -> timedelta | None:
         if not self._chasing():
@@ -418,6 +427,75 @@ class PledgeWorkflow:
         await self._record("expire_invitation", InvitationEvent(invitation_id=invitation_id, at=now))
         await self._tell_campaign("expired", invitation_id, now)
         await self._email("expiry_notice", f"expiry-{invitation_id}-{self._state.reopenings}", {})
+
+    # ---- review cycles ---------------------------------------------------------------
+
+    async def _review_cycle(self) -> None:
+        """One cycle: wait for it to open, run it as a child, then continue as new.
+
+        Returns only when the signatory withdrew or the campaign ended meanwhile.
+        """
+        s = self._state
+        assert s.pact_in_force_at is not None
+        cycle = s.cycles_done + 1
+        plan = await workflow.execute_activity_method(
+            ReviewActivities.plan_review_cycle,
+            CyclePlanInput(
+                campaign_id=self._campaign_id,
+                invitation_id=s.invitation_id,
+                cycle=cycle,
+                in_force_at=s.pact_in_force_at,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        while self._reviewing() and workflow.now() < plan.times.opens_at:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await workflow.wait_condition(
+                    lambda: bool(self._effects) or not self._reviewing(),
+                    timeout=plan.times.opens_at - workflow.now(),
+                )
+            while self._effects:
+                await self._perform(self._effects.pop(0))
+        if not self._reviewing():
+            return
+        child = await workflow.start_child_workflow(
+            ReviewCycleWorkflow.run,
+            ReviewCycleInput(
+                campaign_id=self._campaign_id,
+                organisation_id=self._organisation_id,
+                invitation_id=s.invitation_id,
+                times=plan.times,
+                terms=plan.terms,
+                standing=s.standing,
+                email_task_queue=self._email_queue,
+            ),
+            id=review_workflow_id(self._campaign_id, self._organisation_id, cycle),
+        )
+        while not child.done():
+            await workflow.wait_condition(
+                lambda: child.done() or bool(self._effects) or not self._reviewing()
+            )
+            while self._effects:
+                await self._perform(self._effects.pop(0))
+            if not self._reviewing() and not child.done():
+                child.cancel()
+                with contextlib.suppress(BaseException):
+                    await child
+                return
+        result = await child
+        s.cycles_done, s.standing = cycle, result.standing
+        # A cycle is a continue-as-new boundary: a pledge that lives for years keeps a short history.
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._effects)
+        workflow.continue_as_new(
+            PledgeInput(
+                campaign_id=self._campaign_id,
+                organisation_id=self._organisation_id,
+                invitation_id=s.invitation_id,
+                email_task_queue=self._email_queue,
+                state=s,
+            )
+        )
 
     # ---- effects ---------------------------------------------------------------------
 

@@ -156,6 +156,8 @@ class PledgeState:
     chase: ChaseState = field(default_factory=ChaseState)
     skipped_steps: int = 0  # steps that fell due while no worker ran, collapsed into one
     reopenings: int = 0
+    cycles_done: int = 0  # review cycles finished; each one ends in continue-as-new
+    standing: str = "good"
     problems: list[str] = field(default_factory=list)
 
 

@@ -28,6 +28,7 @@ EMAIL_TEMPLATES: dict[str, str] = {
         "progress_notice",
         "quorum_unreachable",
         "quorum_broken",
+        "audit_checkpoint",
     )
 }
 
