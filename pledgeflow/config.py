@@ -59,8 +59,8 @@ class Settings(BaseSettings):
     log_json: bool = False  # one JSON object per log line (containers, log collectors)
     metrics_port: int | None = None  # a worker's application metrics (Prometheus); off when unset
     sdk_metrics_port: int | None = None  # a worker's Temporal SDK metrics (Prometheus); off when unset
-    worker_shutdown_grace_seconds: float = 60.0
-    audit_checkpoint_hours: float = 24.0  # how often the audit chain's head is emailed to the auditors  # on SIGTERM, how long activities in progress may finish
+    worker_shutdown_grace_seconds: float = 60.0  # on SIGTERM, how long activities in progress may finish
+    audit_checkpoint_hours: float = 24.0  # how often the audit chain's head is emailed to the auditors
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:

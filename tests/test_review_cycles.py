@@ -234,13 +234,13 @@ async def test_escalated_then_lapsed_then_restored(ts_env, settings, db, mailbox
         await _skip_to(ts_env, add_months(in_force, 3) + timedelta(minutes=1))
         handle, view = await _cycle(ts_env, seeded, 1)
         due = view.due_at
-        standing = lambda: _async(
-            reports.standing_of(
-                Session(db),
-                campaign_id=seeded.campaign.id,
-                organisation_id=seeded.organisations[0].id,
-            )
-        )
+
+        async def standing():
+            with Session(db) as session:
+                return reports.standing_of(
+                    session, campaign_id=seeded.campaign.id, organisation_id=seeded.organisations[0].id
+                )
+
         await _skip_to(ts_env, due + 11 * DAY)  # past the 10-day grace: non-compliant
         await eventually(standing, lambda s: s is Standing.non_compliant)
         await _skip_to(ts_env, due + 29 * DAY)  # the ladder counts from the due date (28 days: level 1)

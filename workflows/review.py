@@ -280,7 +280,8 @@ class ReviewCycleWorkflow:
         s = self._state
         if s.phase != "awaiting_review" or event.report_id != s.report_id:
             raise ApplicationError(
-                f"report {event.report_id} is not awaiting a review (the cycle is {s.phase.replace('_', ' ')})",
+                f"report {event.report_id} is not awaiting a review "
+                f"(the cycle is {s.phase.replace('_', ' ')})",
                 type="Conflict",
             )
         reviewers = self._input.terms.reviewers if self._input else []
