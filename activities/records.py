@@ -96,6 +96,10 @@ class RecordActivities:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def write_signature(self, request: RecordSignatureInput) -> RecordSignatureResult:
+        """Write the signature record once (blocking; for activities that combine steps)."""
+        return self._record_signature(request)
+
     def _record_signature(self, request: RecordSignatureInput) -> RecordSignatureResult:
         with session_scope(self._engine) as session:
             first_time = signatures.for_invitation(session, request.invitation_id) is None

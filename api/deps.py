@@ -39,6 +39,15 @@ def get_session(request: Request, context: ContextDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+
+def get_read_session(context: ContextDep) -> Iterator[Session]:
+    """A session for work that only reads (the link pages): it never queues behind writers."""
+    with Session(read_only(context.engine), expire_on_commit=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
 _bearer = HTTPBearer(auto_error=False, description="A token made with `pledgeflow token create`")
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -19,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.context import ApiContext
 from api.csrf import FIELD, CsrfGuard
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, ReadSessionDep
 from api.templating import PageRenderer
 from models.campaign import CampaignStatus
 from models.invitation import InvitationStatus
@@ -63,7 +64,7 @@ def _date(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
 
 
-def _closed_link_page(tools: PageTools, session: SessionDep, view: InvitationView) -> HTMLResponse | None:
+def _closed_link_page(tools: PageTools, session: ReadSessionDep, view: InvitationView) -> HTMLResponse | None:
     """The page for a link that can no longer be used, or None while it is open."""
     locale = view.contact.locale
     invitation = view.invitation
@@ -113,7 +114,7 @@ def _closed_link_page(tools: PageTools, session: SessionDep, view: InvitationVie
 
 
 def _open_link(
-    token: str, session: SessionDep, context: ApiContext, tools: PageTools
+    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
     """The invitation behind a usable link, or the page that says why it cannot be used."""
     try:
@@ -170,7 +171,7 @@ def _sign_page(
 
 @router.get("/s/{token}", response_class=HTMLResponse)
 def signing_page(
-    token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep
+    token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """The pledge, who is invited for whom, and the forms to sign, decline or delegate."""
     opened = _open_link(token, session, context, tools)
@@ -256,7 +257,7 @@ def _csrf_failure(tools: PageTools, view: InvitationView) -> HTMLResponse:
 async def sign(
     token: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     tools: ToolsDep,
     signer_name: Annotated[str, Form()] = "",
@@ -266,7 +267,7 @@ async def sign(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Sign on behalf of the organisation; answers with the receipt."""
-    opened = _open_link(token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -317,14 +318,14 @@ async def sign(
 async def decline(
     token: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     tools: ToolsDep,
     reason: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Decline with a reason; the coordinator is told."""
-    opened = _open_link(token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -359,7 +360,7 @@ async def decline(
 async def delegate(
     token: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     tools: ToolsDep,
     delegate_name: Annotated[str, Form()] = "",
@@ -368,7 +369,7 @@ async def delegate(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Hand the invitation to a colleague, who gets a fresh link; this one stops working."""
-    opened = _open_link(token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -421,7 +422,7 @@ async def delegate(
 
 
 def _open_withdraw_link(
-    token: str, session: SessionDep, context: ApiContext, tools: PageTools
+    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
     """The signed invitation behind a withdrawal link, or the page that says why not."""
     try:
@@ -483,7 +484,7 @@ def _withdraw_page(
 
 @router.get("/w/{token}", response_class=HTMLResponse)
 def withdraw_page(
-    token: str, request: Request, session: SessionDep, context: ContextDep, tools: ToolsDep
+    token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """Withdraw a signature, with a reason."""
     opened = _open_withdraw_link(token, session, context, tools)
@@ -496,14 +497,14 @@ def withdraw_page(
 async def withdraw(
     token: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     tools: ToolsDep,
     reason: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Record the withdrawal through the pledge workflow; the coordinator is told."""
-    opened = _open_withdraw_link(token, session, context, tools)
+    opened = await run_in_threadpool(_open_withdraw_link, token, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened

@@ -17,6 +17,7 @@ from activities.email import EmailActivities, EmailDelivery
 from activities.launch import LaunchActivities
 from activities.records import RecordActivities
 from activities.reviews import ReviewActivities
+from activities.signing import SigningActivities
 from pledgeflow.config import Settings
 from pledgeflow.links import LinkSigner
 from pledgeflow.mail.render import EmailRenderer
@@ -111,6 +112,7 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
             launch.invite_batch,
             campaign.announce_in_force,
             AuditActivities(engine=engine, delivery=delivery).email_checkpoint,
+            SigningActivities(records=records, client=client, delivery=delivery).complete_signature,
         ],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.email_max_per_second,

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         RecordSignatureInput,
     )
     from activities.reviews import CyclePlanInput, ReviewActivities
+    from activities.signing import CompleteSignatureInput, SigningActivities
     from workflows.chasing import (
         ChasePlan,
         ChaseState,
@@ -521,22 +522,26 @@ class PledgeWorkflow:
         request: SignRequest = effect.args["request"]
         result: SignResult = effect.args["result"]
         await workflow.execute_activity_method(
-            RecordActivities.record_signature,
-            RecordSignatureInput(
-                invitation_id=request.invitation_id,
-                receipt_id=result.receipt_id,
-                signer_name=request.signer_name.strip(),
-                signer_title=request.signer_title.strip(),
-                signed_at=result.signed_at,
-                publish_name=request.publish_name,
-                ip=request.ip,
-                user_agent=request.user_agent,
+            SigningActivities.complete_signature,
+            CompleteSignatureInput(
+                signature=RecordSignatureInput(
+                    invitation_id=request.invitation_id,
+                    receipt_id=result.receipt_id,
+                    signer_name=request.signer_name.strip(),
+                    signer_title=request.signer_title.strip(),
+                    signed_at=result.signed_at,
+                    publish_name=request.publish_name,
+                    ip=request.ip,
+                    user_agent=request.user_agent,
+                ),
+                campaign_id=self._campaign_id,
+                organisation_id=self._organisation_id,
+                workflow_id=workflow.info().workflow_id,
             ),
-            start_to_close_timeout=DB_TIMEOUT,
+            task_queue=self._email_queue,
+            start_to_close_timeout=EMAIL_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._tell_campaign("signed", request.invitation_id, effect.at)
-        await self._email("signature_confirmation", f"confirmation-{request.invitation_id}", {})
 
     async def _after_declining(self, effect: _Effect) -> None:
         request: DeclineRequest = effect.args["request"]
