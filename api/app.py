@@ -21,6 +21,8 @@ from api import (
     problems,
     receipts,
     register,
+    report_pages,
+    reports,
 )
 from api.context import ApiContext
 from api.csrf import CsrfGuard
@@ -73,6 +75,8 @@ def create_app(
         health.router,
         imports.router,
         audit.router,
+        reports.router,
+        report_pages.router,
     ):
         app.include_router(router)
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from api.deps import SessionDep
@@ -26,6 +26,9 @@ class RegisterEntryPublic(BaseModel):
     signed_at: datetime
     signer: str | None
     withdrawn_at: datetime | None
+    standing: str = Field(
+        description="good, overdue, non_compliant or lapsed: how the signatory keeps up its reports"
+    )
 
 
 class RegisterPublic(BaseModel):

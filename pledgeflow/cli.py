@@ -19,6 +19,7 @@ from pledgeflow import orchestration
 from pledgeflow.cli_audit import audit_app
 from pledgeflow.cli_campaigns import campaign_app, escalation_app
 from pledgeflow.cli_imports import import_app
+from pledgeflow.cli_reports import reports_app
 from pledgeflow.cli_support import client_and_settings
 from pledgeflow.config import Settings, get_settings
 
@@ -35,6 +36,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(escalation_app, name="escalations")
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
+app.add_typer(reports_app, name="reports")
 
 
 def _fail(message: str) -> None:

@@ -49,8 +49,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.audit import CheckpointInput
 from api.app import create_app
+from models.report import ItemStatus
 from models.user import Role
+from pledgeflow import orchestration
 from pledgeflow.binaries import temporal_cli, temporal_test_server
 from pledgeflow.config import PROJECT_ROOT, Settings
 from pledgeflow.db import create_tables, make_engine, session_scope
@@ -60,9 +63,12 @@ from pledgeflow.history import export
 from pledgeflow.history.export import fetch_chain, fetch_run, to_json
 from pledgeflow.history.timeline import timeline
 from pledgeflow.worker import build_workers
-from services import users
+from services import reports, users
+from services.reports import ItemInput
+from services.review_calendar import add_months
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import EndCampaign, ExtendDeadline
+from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import (
@@ -72,10 +78,14 @@ from workflows.pledge_messages import (
     SignRequest,
     WithdrawRequest,
 )
+from workflows.review import ReviewCycleWorkflow
+from workflows.review_messages import ReportDecided, ReportSubmitted
 
 DEFAULT_OUT = PROJECT_ROOT / "tests" / "histories"
 IDENTITY = "record_histories"  # written into the histories instead of this machine's pid@host
 COORDINATOR = "coordinator@recording.example"
+REVIEWER = "reviewer@recording.example"
+AUDITOR = "auditor@recording.example"
 TIMEZONE = "Africa/Accra"
 SECRET = "record-histories-only-secret-key-0123456789"
 SETTLE_TIMEOUT = 60.0
@@ -94,6 +104,8 @@ class Recording:
     client: Client
     env: WorkflowEnvironment
     sink: MailSink
+    engine: Engine
+    extra_workflows: list[str] = field(default_factory=list)  # recorded too (children, one-offs)
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """An API call as the coordinator that must succeed; its JSON answer."""
@@ -272,6 +284,93 @@ async def chase_expire_reopen_sign(rec: Recording, c: Launched) -> None:
     await sign(rec, c)
 
 
+async def review_cycle(rec: Recording, c: Launched) -> None:
+    """Signed, in force; the first review cycle: request, submit, sent back, resubmit, accepted."""
+    await sign(rec, c)
+    pledge = rec.client.get_workflow_handle(c.pledge_workflow_id)
+    in_force = None
+    for _ in range(100):
+        in_force = (await pledge.query(PledgeWorkflow.view)).pact_in_force_at
+        if in_force:
+            break
+        await asyncio.sleep(0.1)
+    assert in_force is not None, "the pact did not come in force"
+    await rec.env.sleep(add_months(in_force, 3) + timedelta(hours=1) - await rec.env.get_current_time())
+    child = orchestration.review_handle(rec.client, c.campaign_id, c.organisation_id, 1)
+    report_id = await _awaited_report(child, version=1)
+    await _submit(rec, child, report_id)
+    with session_scope(rec.engine) as session:
+        reports.decide(
+            session,
+            report=reports.get_or_raise(session, report_id),
+            accept=False,
+            comments={"fees": "Add the published fee schedule"},
+            note="",
+            reviewer_email=REVIEWER,
+            at=await rec.env.get_current_time(),
+        )
+    await child.execute_update(ReviewCycleWorkflow.report_decided, ReportDecided(report_id, False, REVIEWER))
+    revision = await _awaited_report(child, version=2)
+    await _submit(rec, child, revision)
+    with session_scope(rec.engine) as session:
+        reports.decide(
+            session,
+            report=reports.get_or_raise(session, revision),
+            accept=True,
+            comments={},
+            note="",
+            reviewer_email=REVIEWER,
+            at=await rec.env.get_current_time(),
+        )
+    await child.execute_update(ReviewCycleWorkflow.report_decided, ReportDecided(revision, True, REVIEWER))
+    await child.result()
+    rec.extra_workflows.append(child.id)
+
+
+async def _awaited_report(child: Any, version: int) -> int:
+    for _ in range(200):
+        try:
+            view = await child.query(ReviewCycleWorkflow.view)
+            if view.phase == "awaiting_report" and view.version == version:
+                return int(view.report_id)
+        except Exception:  # not started yet
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"review cycle never awaited version {version}")
+
+
+async def _submit(rec: Recording, child: Any, report_id: int) -> None:
+    at = await rec.env.get_current_time()
+    with session_scope(rec.engine) as session:
+        report = reports.get_or_raise(session, report_id)
+        keys = [i.commitment_key for i in reports.items_of(session, report_id)]
+        reports.save_draft(
+            session,
+            report=report,
+            actor=IDENTITY,
+            items={
+                k: ItemInput(status=ItemStatus.in_progress, narrative="Under way", links=[]) for k in keys
+            },
+        )
+        reports.submit(session, report=report, at=at, actor=IDENTITY)
+        version, on_time = report.version, bool(report.on_time)
+    await child.execute_update(
+        ReviewCycleWorkflow.report_submitted, ReportSubmitted(report_id, version, on_time)
+    )
+
+
+async def audit_checkpoint(rec: Recording, c: Launched) -> None:
+    """The scheduled audit checkpoint, run once: verify the chain and email the auditors."""
+    handle = await rec.client.start_workflow(
+        AuditCheckpointWorkflow.run,
+        CheckpointInput(email_task_queue="pledgeflow-email"),
+        id="audit-checkpoint-recording",
+        task_queue="pledgeflow",
+    )
+    await handle.result()
+    rec.extra_workflows.append(handle.id)
+
+
 _CHASE_POLICY = {
     "policy": {
         "reminder_days": [1],
@@ -290,6 +389,12 @@ SCENARIOS: dict[str, Scenario] = {
     "extend-deadline": Scenario(extend_deadline, deadline_in_days=60),
     "close": Scenario(sign_then_close),
     "cancel": Scenario(cancel),
+    "audit-checkpoint": Scenario(audit_checkpoint),
+    "review-cycle": Scenario(
+        review_cycle,
+        campaign={"review": {"every_months": 3, "reviewers": [REVIEWER]}},
+        time_skipping=True,
+    ),
     "chase-expire-reopen": Scenario(
         chase_expire_reopen_sign, campaign=_CHASE_POLICY, deadline_in_days=8, time_skipping=True
     ),
@@ -373,14 +478,15 @@ async def record(rec: Recording, name: str, out: Path) -> list[Path]:
     """Run one scenario and write the histories of its workflows; the paths written."""
     scenario = SCENARIOS[name]
     launched = await launch_campaign(rec, name, scenario)
+    rec.extra_workflows = []
     await scenario.act(rec, launched)
-    workflow_ids = [launched.pledge_workflow_id, launched.campaign_workflow_id]
+    workflow_ids = [launched.pledge_workflow_id, launched.campaign_workflow_id, *rec.extra_workflows]
     for workflow_id in [*workflow_ids, launched.pledge_workflow_id]:  # the campaign's broadcasts last
         await settle(rec, workflow_id)
     staged: list[tuple[Path, str]] = []
     for workflow_id in workflow_ids:
         chain = await fetch_chain(rec.client, workflow_id)
-        kind = workflow_id.split("-", 1)[0]
+        kind = "checkpoint" if workflow_id.startswith("audit-checkpoint") else workflow_id.split("-", 1)[0]
         for number, history in enumerate(chain, start=1):
             suffix = f"-run{number}" if len(chain) > 1 else ""
             staged.append((out / f"{name}-{kind}{suffix}.json", to_json(history)))
@@ -410,6 +516,8 @@ def _settings(directory: Path, sink: MailSink, address: str) -> Settings:
 def _coordinator(engine: Engine) -> tuple[str, str]:
     """A coordinator's API token, and how the audit log names them."""
     with session_scope(engine) as session:
+        users.get_or_create_user(session, email=REVIEWER, name="Reviewer", role=Role.reviewer, actor=IDENTITY)
+        users.get_or_create_user(session, email=AUDITOR, name="Auditor", role=Role.auditor, actor=IDENTITY)
         user = users.get_or_create_user(
             session, email=COORDINATOR, name="Recording", role=Role.coordinator, actor=IDENTITY
         )
@@ -451,7 +559,9 @@ async def _record_on(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api,
             ):
                 token, actor = _coordinator(engine)
-                rec = Recording(api=api, token=token, actor=actor, client=client, env=env, sink=sink)
+                rec = Recording(
+                    api=api, token=token, actor=actor, client=client, env=env, sink=sink, engine=engine
+                )
                 for name in names:
                     try:
                         paths = await record(rec, name, out)

@@ -355,6 +355,16 @@ COMPOSERS: dict[str, Composer] = {
 }
 
 
+def _register_report_composers() -> None:
+    # Imported here: the report composers build on this module's Draft, MailRef and helpers.
+    from services.report_notifications import REPORT_COMPOSERS
+
+    COMPOSERS.update(REPORT_COMPOSERS)
+
+
+_register_report_composers()
+
+
 def compose(session: Session, links: LinkContext, *, kind: str, ref: MailRef) -> Draft:
     """The draft for one kind of email; an unknown kind raises KeyError."""
     try:

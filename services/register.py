@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from models.campaign import Campaign, CampaignStatus, Visibility
 from models.organisation import Organisation
 from models.pledge import Commitment
+from models.report import SignatoryStanding, Standing
 from models.signature import Signature
 from pledgeflow.errors import NotFound
 from services import campaigns
@@ -25,6 +26,7 @@ class RegisterEntry:
     signed_at: datetime
     signer: str | None  # only when the signer agreed to be named
     withdrawn_at: datetime | None
+    standing: str = Standing.good.value  # good, overdue, non_compliant or lapsed (review cycles)
 
 
 @dataclass
@@ -72,6 +74,12 @@ def register(session: Session, campaign: Campaign) -> Register:
         .where(Signature.campaign_id == campaign.id)
         .order_by(col(Signature.signed_at))
     ).all()
+    standings = {
+        row.organisation_id: row.standing.value
+        for row in session.exec(
+            select(SignatoryStanding).where(SignatoryStanding.campaign_id == campaign.id)
+        ).all()
+    }
     return Register(
         campaign_id=campaign.id or 0,
         title=campaign.title,
@@ -92,6 +100,7 @@ def register(session: Session, campaign: Campaign) -> Register:
                 signed_at=sig.signed_at,
                 signer=f"{sig.signer_name}, {sig.signer_title}" if sig.publish_name else None,
                 withdrawn_at=sig.withdrawn_at,
+                standing=standings.get(org.id or 0, Standing.good.value),
             )
             for sig, org in rows
         ],

@@ -164,10 +164,24 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
         ),
         "quorum_broken": MailRef(PLANNED, campaign_id=seeded.campaign.id, params={"groups": ["brokers"]}),
         "deadline_extended": MailRef(PLANNED, invitation_id=second, params={"deadline": "2027-02-01"}),
+        "audit_checkpoint": MailRef(
+            PLANNED,
+            params={
+                "auditor": "auditor@oversight.example",
+                "head_seq": 12,
+                "head_hash": "a" * 64,
+                "intact": True,
+                "first_bad_seq": None,
+                "problem": "",
+                "taken_at": "2026-12-01T09:00:00",
+            },
+        ),
     }
+    from services.report_notifications import REPORT_COMPOSERS  # tested with report records elsewhere
+
     assert set(renderer.available_locales()) >= {"en", "fr"}
     with session_scope(db) as session:
-        for kind in EMAIL_TEMPLATES:
+        for kind in (k for k in EMAIL_TEMPLATES if k not in REPORT_COMPOSERS):
             draft = notifications.compose(
                 session,
                 delivery._links,

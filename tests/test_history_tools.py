@@ -264,7 +264,7 @@ async def test_replay_names_the_event_where_the_code_diverges():
     # The message does not say which event: the prefixes find it.
     assert "HistoryEvent(id" not in verdict.divergence.message
     expected = first_event(
-        history, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, activity_type="record_signature"
+        history, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, activity_type="complete_signature"
     )
     assert verdict.divergence.event_id == expected
     assert verdict.divergence.event_type == "ActivityTaskScheduled" and verdict.divergence.nondeterminism
@@ -299,7 +299,7 @@ async def test_replay_endpoint_reports_a_divergence_and_keeps_working(api, db, m
     expected = first_event(
         upload.read_history_file(SIGNED),
         EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-        activity_type="record_signature",
+        activity_type="complete_signature",
     )
     monkeypatch.setattr(pledgeflow.worker, "WORKFLOWS", [ReceiptBeforeRecord, CampaignWorkflow])
     for _ in range(2):
@@ -436,9 +436,7 @@ async def test_timeline_tells_a_pledge_life_in_order(api, ts_env, settings, db, 
             PledgeWorkflow.sign,
             SignRequest(invitation_id=new, signer_name="Ama Owusu", signer_title="Compliance", consent=True),
         )
-        lines = await eventually(
-            timeline, lambda s: any(x.startswith("Signature receipt emailed") for x in s)
-        )
+        lines = await eventually(timeline, lambda s: any(x.startswith("Signature recorded for") for x in s))
         body = (await api.get(f"/audit/workflows/{workflow_id}/timeline", headers=auditor)).json()
     expected = [
         f"Invited: pledge opened for organisation {seeded.organisations[0].id} of campaign {seeded.campaign.id}",
@@ -446,8 +444,7 @@ async def test_timeline_tells_a_pledge_life_in_order(api, ts_env, settings, db, 
         f"Invitation {old} handed to Ama Owusu <ama@org1.example>; their invitation is {new}",
         f"Invitation emailed (invitation {new})",
         f"Signed by Ama Owusu (Compliance) through invitation {new}; receipt PF-",
-        "Signature recorded: Ama Owusu, Compliance (receipt PF-",
-        f"Signature receipt emailed (invitation {new})",
+        "Signature recorded for Ama Owusu, campaign told, receipt PF-",
     ]
     positions = [next((i for i, line in enumerate(lines) if line.startswith(e)), -1) for e in expected]
     assert -1 not in positions and positions == sorted(positions), "\n".join(lines)
@@ -457,7 +454,8 @@ async def test_timeline_tells_a_pledge_life_in_order(api, ts_env, settings, db, 
         sign["details"]["input"][0]["signer_name"] == "Ama Owusu" and sign["details"]["result"]["receipt_id"]
     )
     told = [e for e in body["entries"] if e["kind"] == "signal_sent"]
-    assert [e["details"]["input"][0]["event"] for e in told] == ["delegated", "signed"]
+    # The delegation tells the campaign by signal; a signature does it inside complete_signature.
+    assert [e["details"]["input"][0]["event"] for e in told] == ["delegated"]
     assert all(e["details"]["delivered"] for e in told)
     assert [e["event_id"] for e in body["entries"]] == sorted(e["event_id"] for e in body["entries"])
 
@@ -472,7 +470,7 @@ def test_unknown_names_still_read_as_sentences():
                 "countersign"
             )
     lines = [e.summary for e in chain_timeline([history])]
-    assert any(line.startswith("Activity “send_fax” completed (invitation ") for line in lines), lines
+    assert any(line.startswith("Activity “send_fax” completed (") for line in lines), lines
     assert any(line.startswith("Update “countersign” accepted (invitation ") for line in lines), lines
 
 

@@ -32,7 +32,7 @@ from workflows.ids import pledge_workflow_id
 
 pytestmark = pytest.mark.devserver
 
-ORGANISATIONS = 40
+ORGANISATIONS = 450  # three batches of invitations, so both workers get some
 PLEDGEFLOW = str(Path(sys.executable).parent / "pledgeflow")
 
 

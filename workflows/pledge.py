@@ -115,7 +115,8 @@ class PledgeWorkflow:
                 # One timer to the next chase step; a new deadline or an answer wakes it early.
                 with contextlib.suppress(asyncio.TimeoutError):
                     await workflow.wait_condition(
-                        lambda: bool(self._effects) or self._replan or self._finished(), timeout=wake
+                        lambda: bool(self._effects) or self._replan or self._finished() or self._reviewing(),
+                        timeout=wake,
                     )
             self._replan = False
             while self._effects:
@@ -349,6 +350,7 @@ class PledgeWorkflow:
         """Every group's quorum is met: this signature is no longer conditional."""
         if self._state.pact_in_force_at is None:
             self._state.pact_in_force_at = event.at
+            self._replan = True  # wake the loop: review cycles start
 
     @workflow.signal
     def campaign_ended(self, event: CampaignEnded) -> None:

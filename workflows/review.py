@@ -18,7 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities, SendEmailInput
@@ -180,7 +180,12 @@ class ReviewCycleWorkflow:
                 await self._email(
                     "review_reminder",
                     f"review-reminder-{s.report_id}-{reviewer}-{step.key}",
-                    {"reviewer": reviewer, "number": step.number, "total": total},
+                    {
+                        "reviewer": reviewer,
+                        "number": step.number,
+                        "total": total,
+                        "review_due_at": _iso(s.review_due_at),
+                    },
                 )
             return
         if step.kind == "reminder":
@@ -230,7 +235,9 @@ class ReviewCycleWorkflow:
             self._await_review()
             for reviewer in self._input.terms.reviewers:
                 await self._email(
-                    "review_request", f"review-request-{s.report_id}-{reviewer}", {"reviewer": reviewer}
+                    "review_request",
+                    f"review-request-{s.report_id}-{reviewer}",
+                    {"reviewer": reviewer, "review_due_at": _iso(s.review_due_at)},
                 )
             return
         if event.accepted:
@@ -284,9 +291,8 @@ class ReviewCycleWorkflow:
                 f"(the cycle is {s.phase.replace('_', ' ')})",
                 type="Conflict",
             )
-        reviewers = self._input.terms.reviewers if self._input else []
-        if event.reviewer.lower() not in reviewers:
-            raise ApplicationError(f"{event.reviewer} is not a reviewer of this report", type="Forbidden")
+        # Who may decide is the records' call (the campaign's reviewers now, checked before this
+        # update); the cycle only checks that it is waiting for this decision.
 
     @workflow.query
     def view(self) -> ReviewCycleView:
@@ -329,6 +335,15 @@ class ReviewCycleWorkflow:
 
     async def _email(self, kind: str, step: str, params: dict[str, Any]) -> None:
         assert self._input is not None
+        try:
+            await self._send(kind, step, params)
+        except ActivityError as err:
+            # A refused email (no address on file, a composer's domain error) must not end the
+            # cycle: the report and its standing go on, and the failure is in the outbox and logs.
+            workflow.logger.error("email %s for report %s failed: %s", kind, self._state.report_id, err.cause)
+
+    async def _send(self, kind: str, step: str, params: dict[str, Any]) -> None:
+        assert self._input is not None
         await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
@@ -344,3 +359,7 @@ class ReviewCycleWorkflow:
             start_to_close_timeout=EMAIL_TIMEOUT,
             retry_policy=RETRY,
         )
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""

@@ -226,7 +226,27 @@ def _added(fields: Fields) -> str:
     return f"{sum(int(r.get('count', 0)) for r in ranges if isinstance(r, Mapping))} invitation(s) created"
 
 
+def _completed_signature(fields: Fields) -> str:
+    signature = fields.get("signature") or {}
+    signer = signature.get("signer_name", "?") if isinstance(signature, Mapping) else "?"
+    receipt = signature.get("receipt_id", "?") if isinstance(signature, Mapping) else "?"
+    return f"Signature recorded for {signer}, campaign told, receipt {receipt} emailed"
+
+
+def _cycle_planned(fields: Fields) -> str:
+    times = (fields.get("result") or {}).get("times") or {}
+    opens = times.get("opens_at", "?") if isinstance(times, Mapping) else "?"
+    due = times.get("due_at", "?") if isinstance(times, Mapping) else "?"
+    return f"Review cycle {fields.get('cycle', '?')} planned: opens {opens}, report due {due}"
+
+
 ACTIVITIES: dict[str, Sentence] = {
+    "complete_signature": _completed_signature,
+    "plan_review_cycle": _cycle_planned,
+    "open_cycle_report": "Report {result} opened for the cycle (organisation {organisation_id})",
+    "new_report_version": "Report {report_id} sent back: revision {result} due {due_at}",
+    "set_standing": "Standing of organisation {organisation_id} set to {standing} ({reason})",
+    "email_checkpoint": "Audit checkpoint emailed: head {result[head_seq]}, intact {result[intact]}",
     "send_email": email_sent,
     "plan_launch": _planned,
     "invite_batch": _invited,
@@ -268,6 +288,8 @@ def _by_actor(what: str, fields: Fields) -> str:
 
 
 UPDATES: dict[str, Sentence] = {
+    "report_submitted": "Report {report_id} version {version} submitted (on time: {on_time})",
+    "report_decided": "Report {report_id} decided by {reviewer}: accepted {accepted}",
     "sign": _signed,
     "decline": "Declined through invitation {invitation_id}: “{reason}”",
     "delegate": "Delegated through invitation {invitation_id} to {name} <{email}>",

@@ -29,6 +29,14 @@ EMAIL_TEMPLATES: dict[str, str] = {
         "quorum_unreachable",
         "quorum_broken",
         "audit_checkpoint",
+        "report_request",
+        "report_reminder",
+        "report_escalation",
+        "review_request",
+        "review_reminder",
+        "report_accepted",
+        "report_sent_back",
+        "standing_changed",
     )
 }
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0514a526b3f7
+Revision ID: 08800200aaeb
 Revises:
-Create Date: 2026-11-27 19:18:17.751497+00:00
+Create Date: 2026-11-27 21:21:25.760513+00:00
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0514a526b3f7"
+revision: str = "08800200aaeb"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -36,9 +36,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_audit_entry_campaign_id"), "audit_entry", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_audit_entry_kind"), "audit_entry", ["kind"], unique=False)
-    op.create_index(op.f("ix_audit_entry_seq"), "audit_entry", ["seq"], unique=True)
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_entry_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_seq"), ["seq"], unique=True)
+
     op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,9 +68,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_email_message_campaign_id"), "email_message", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_email_message_invitation_id"), "email_message", ["invitation_id"], unique=False)
-    op.create_index(op.f("ix_email_message_message_id"), "email_message", ["message_id"], unique=True)
+    with op.batch_alter_table("email_message", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_email_message_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_email_message_invitation_id"), ["invitation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_email_message_message_id"), ["message_id"], unique=True)
+
     op.create_table(
         "organisation",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -110,7 +114,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_user_email"), "user", ["email"], unique=True)
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_email"), ["email"], unique=True)
+
     op.create_table(
         "api_token",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -127,8 +133,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_api_token_token_hash"), "api_token", ["token_hash"], unique=True)
-    op.create_index(op.f("ix_api_token_user_id"), "api_token", ["user_id"], unique=False)
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_token_hash"), ["token_hash"], unique=True)
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "campaign",
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -163,8 +171,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("register_key"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_campaign_owner_id"), "campaign", ["owner_id"], unique=False)
-    op.create_index(op.f("ix_campaign_status"), "campaign", ["status"], unique=False)
+    with op.batch_alter_table("campaign", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_campaign_status"), ["status"], unique=False)
+
     op.create_table(
         "contact",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -186,7 +196,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("organisation_id", "email", name="uq_contact_org_email"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_contact_organisation_id"), "contact", ["organisation_id"], unique=False)
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contact_organisation_id"), ["organisation_id"], unique=False)
+
     op.create_table(
         "campaign_share",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -205,8 +217,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("campaign_id", "user_id", name="uq_campaign_share"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_campaign_share_campaign_id"), "campaign_share", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_campaign_share_user_id"), "campaign_share", ["user_id"], unique=False)
+    with op.batch_alter_table("campaign_share", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_share_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_campaign_share_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -259,10 +273,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_invitation_campaign_id"), "invitation", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_invitation_contact_id"), "invitation", ["contact_id"], unique=False)
-    op.create_index(op.f("ix_invitation_organisation_id"), "invitation", ["organisation_id"], unique=False)
-    op.create_index(op.f("ix_invitation_status"), "invitation", ["status"], unique=False)
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invitation_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invitation_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invitation_status"), ["status"], unique=False)
+
     op.create_table(
         "pledge",
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -281,7 +297,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("campaign_id", "version", name="uq_pledge_campaign_version"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_pledge_campaign_id"), "pledge", ["campaign_id"], unique=False)
+    with op.batch_alter_table("pledge", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pledge_campaign_id"), ["campaign_id"], unique=False)
+
+    op.create_table(
+        "signatory_standing",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "standing", sa.Enum("good", "overdue", "non_compliant", "lapsed", name="standing"), nullable=False
+        ),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "organisation_id", name="uq_standing"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("signatory_standing", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_signatory_standing_campaign_id"), ["campaign_id"], unique=False)
+
     op.create_table(
         "escalation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -315,10 +357,55 @@ def upgrade() -> None:
         sa.UniqueConstraint("subject", "level", name="uq_escalation_subject_level"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_escalation_campaign_id"), "escalation", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_escalation_invitation_id"), "escalation", ["invitation_id"], unique=False)
-    op.create_index(op.f("ix_escalation_organisation_id"), "escalation", ["organisation_id"], unique=False)
-    op.create_index(op.f("ix_escalation_status"), "escalation", ["status"], unique=False)
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_escalation_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_escalation_invitation_id"), ["invitation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_escalation_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_escalation_status"), ["status"], unique=False)
+
+    op.create_table(
+        "report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=False),
+        sa.Column("cycle", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("draft", "submitted", "accepted", "sent_back", name="reportstatus"),
+            nullable=False,
+        ),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("on_time", sa.Boolean(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("decision_note", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "organisation_id", "cycle", "version", name="uq_report_version"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_status"), ["status"], unique=False)
+
     op.create_table(
         "signature",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -367,52 +454,140 @@ def upgrade() -> None:
         sa.UniqueConstraint("invitation_id"),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_signature_campaign_id"), "signature", ["campaign_id"], unique=False)
-    op.create_index(op.f("ix_signature_organisation_id"), "signature", ["organisation_id"], unique=False)
-    op.create_index(op.f("ix_signature_receipt_id"), "signature", ["receipt_id"], unique=True)
+    with op.batch_alter_table("signature", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_signature_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_signature_organisation_id"), ["organisation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_signature_receipt_id"), ["receipt_id"], unique=True)
+
+    op.create_table(
+        "evidence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("commitment_key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["report.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evidence_report_id"), ["report_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evidence_sha256"), ["sha256"], unique=False)
+
+    op.create_table(
+        "report_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("commitment_key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("not_started", "in_progress", "implemented", "not_applicable", name="itemstatus"),
+            nullable=True,
+        ),
+        sa.Column("narrative", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+        sa.Column("links", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("reviewer_comment", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["report.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("report_id", "commitment_key", name="uq_report_item"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("report_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_item_report_id"), ["report_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_index(op.f("ix_signature_receipt_id"), table_name="signature")
-    op.drop_index(op.f("ix_signature_organisation_id"), table_name="signature")
-    op.drop_index(op.f("ix_signature_campaign_id"), table_name="signature")
+    with op.batch_alter_table("report_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_item_report_id"))
+
+    op.drop_table("report_item")
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_sha256"))
+        batch_op.drop_index(batch_op.f("ix_evidence_report_id"))
+
+    op.drop_table("evidence")
+    with op.batch_alter_table("signature", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signature_receipt_id"))
+        batch_op.drop_index(batch_op.f("ix_signature_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_signature_campaign_id"))
+
     op.drop_table("signature")
-    op.drop_index(op.f("ix_escalation_status"), table_name="escalation")
-    op.drop_index(op.f("ix_escalation_organisation_id"), table_name="escalation")
-    op.drop_index(op.f("ix_escalation_invitation_id"), table_name="escalation")
-    op.drop_index(op.f("ix_escalation_campaign_id"), table_name="escalation")
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_status"))
+        batch_op.drop_index(batch_op.f("ix_report_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_report_campaign_id"))
+
+    op.drop_table("report")
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_status"))
+        batch_op.drop_index(batch_op.f("ix_escalation_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_escalation_invitation_id"))
+        batch_op.drop_index(batch_op.f("ix_escalation_campaign_id"))
+
     op.drop_table("escalation")
-    op.drop_index(op.f("ix_pledge_campaign_id"), table_name="pledge")
+    with op.batch_alter_table("signatory_standing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signatory_standing_campaign_id"))
+
+    op.drop_table("signatory_standing")
+    with op.batch_alter_table("pledge", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pledge_campaign_id"))
+
     op.drop_table("pledge")
-    op.drop_index(op.f("ix_invitation_status"), table_name="invitation")
-    op.drop_index(op.f("ix_invitation_organisation_id"), table_name="invitation")
-    op.drop_index(op.f("ix_invitation_contact_id"), table_name="invitation")
-    op.drop_index(op.f("ix_invitation_campaign_id"), table_name="invitation")
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_status"))
+        batch_op.drop_index(batch_op.f("ix_invitation_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_campaign_id"))
+
     op.drop_table("invitation")
-    op.drop_index(op.f("ix_campaign_share_user_id"), table_name="campaign_share")
-    op.drop_index(op.f("ix_campaign_share_campaign_id"), table_name="campaign_share")
+    with op.batch_alter_table("campaign_share", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_share_user_id"))
+        batch_op.drop_index(batch_op.f("ix_campaign_share_campaign_id"))
+
     op.drop_table("campaign_share")
-    op.drop_index(op.f("ix_contact_organisation_id"), table_name="contact")
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contact_organisation_id"))
+
     op.drop_table("contact")
-    op.drop_index(op.f("ix_campaign_status"), table_name="campaign")
-    op.drop_index(op.f("ix_campaign_owner_id"), table_name="campaign")
+    with op.batch_alter_table("campaign", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_status"))
+        batch_op.drop_index(batch_op.f("ix_campaign_owner_id"))
+
     op.drop_table("campaign")
-    op.drop_index(op.f("ix_api_token_user_id"), table_name="api_token")
-    op.drop_index(op.f("ix_api_token_token_hash"), table_name="api_token")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+        batch_op.drop_index(batch_op.f("ix_api_token_token_hash"))
+
     op.drop_table("api_token")
-    op.drop_index(op.f("ix_user_email"), table_name="user")
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_email"))
+
     op.drop_table("user")
     op.drop_table("organisation")
-    op.drop_index(op.f("ix_email_message_message_id"), table_name="email_message")
-    op.drop_index(op.f("ix_email_message_invitation_id"), table_name="email_message")
-    op.drop_index(op.f("ix_email_message_campaign_id"), table_name="email_message")
+    with op.batch_alter_table("email_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_email_message_message_id"))
+        batch_op.drop_index(batch_op.f("ix_email_message_invitation_id"))
+        batch_op.drop_index(batch_op.f("ix_email_message_campaign_id"))
+
     op.drop_table("email_message")
     op.drop_table("audit_head")
-    op.drop_index(op.f("ix_audit_entry_seq"), table_name="audit_entry")
-    op.drop_index(op.f("ix_audit_entry_kind"), table_name="audit_entry")
-    op.drop_index(op.f("ix_audit_entry_campaign_id"), table_name="audit_entry")
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_entry_seq"))
+        batch_op.drop_index(batch_op.f("ix_audit_entry_kind"))
+        batch_op.drop_index(batch_op.f("ix_audit_entry_campaign_id"))
+
     op.drop_table("audit_entry")
     # ### end Alembic commands ###
