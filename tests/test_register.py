@@ -1,0 +1,92 @@
+"""The public register: visibility, what it shows, and what it keeps private."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest_asyncio
+
+from api.app import create_app
+from models.campaign import CampaignUpdate, Visibility
+from models.common import utcnow
+from pledgeflow.db import session_scope
+from services import campaigns, signatures
+from tests import factories
+
+
+@pytest_asyncio.fixture
+async def site(settings, db) -> AsyncIterator[httpx.AsyncClient]:
+    async def unreachable():
+        raise ConnectionError("the register needs no Temporal")
+
+    app = create_app(settings, engine=db, connect_temporal=unreachable)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        yield client
+
+
+def _launched(db, visibility: Visibility, prefix: str):
+    seeded = factories.campaign_with_invitees(db, count=2, prefix=prefix)
+    with session_scope(db) as session:
+        campaign = campaigns.get_or_raise(session, seeded.campaign.id)
+        campaigns.update(session, campaign=campaign, data=CampaignUpdate(visibility=visibility), actor="test")
+    factories.launch(db, seeded.campaign.id)
+    with session_scope(db) as session:
+        signatures.record(
+            session,
+            invitation_id=seeded.invitations[0].id,
+            receipt_id=f"PF-{prefix.strip()}1",
+            signer_name="Named Signer",
+            signer_title="Director",
+            publish_name=True,
+            signed_at=utcnow(),
+            ip="198.51.100.1",
+            user_agent="x",
+        )
+        signatures.record(
+            session,
+            invitation_id=seeded.invitations[1].id,
+            receipt_id=f"PF-{prefix.strip()}2",
+            signer_name="Private Person",
+            signer_title="Chair",
+            publish_name=False,
+            signed_at=utcnow(),
+            ip="198.51.100.2",
+            user_agent="y",
+        )
+        return seeded, campaigns.get_or_raise(session, seeded.campaign.id).register_key
+
+
+async def test_register_shows_the_pledge_and_signatories_but_no_private_data(site, db):
+    seeded, key = _launched(db, Visibility.public, "Pub ")
+    body = (await site.get(f"/register/{key}.json")).json()
+    assert body["pledge_title"] == "Ghana Customs Integrity Pact" and len(body["commitments"]) == 3
+    assert body["in_force"] is False
+    assert [s["organisation"] for s in body["signatories"]] == ["Pub Organisation 1", "Pub Organisation 2"]
+    assert body["signatories"][0]["signer"] == "Named Signer, Director"
+    assert body["signatories"][1]["signer"] is None, "a signer who did not agree is not named"
+    page = await site.get(f"/register/{key}")
+    assert page.status_code == 200 and "Named Signer" in page.text and "Private Person" not in page.text
+    assert "198.51.100" not in page.text and not any(c.email in page.text for c in seeded.contacts)
+    assert "conditional" in page.text
+
+
+async def test_visibility_public_unlisted_private(site, db):
+    _, public = _launched(db, Visibility.public, "Pub ")
+    _, unlisted = _launched(db, Visibility.unlisted, "Unl ")
+    _, private = _launched(db, Visibility.private, "Prv ")
+    index = (await site.get("/register")).text
+    assert f"/register/{public}" in index and unlisted not in index and private not in index
+    assert (await site.get(f"/register/{unlisted}.json")).status_code == 200
+    assert (await site.get(f"/register/{private}.json")).status_code == 404
+    assert (await site.get(f"/register/{private}")).status_code == 404
+    assert (await site.get("/register/not-a-key.json")).json()["status"] == 404
+
+
+async def test_a_draft_has_no_register(site, db):
+    seeded = factories.campaign_with_invitees(db, count=1, prefix="Drf ")
+    with session_scope(db) as session:
+        key = campaigns.get_or_raise(session, seeded.campaign.id).register_key
+    assert (await site.get(f"/register/{key}.json")).status_code == 404
