@@ -135,11 +135,14 @@ class EmailDelivery:
     def _log_accepted(self, email: OutgoingEmail, draft: Draft, reply: str) -> None:
         now = utcnow()
         with session_scope(self._engine) as session:
-            outbox.mark_accepted(session, message_id=email.message_id, reply=reply, at=now)
+            opened = False
             if draft.kind == "invitation" and draft.invitation_id is not None:
                 # The invitation's link opens when its email is accepted.
                 invitation = invitations.get_or_raise(session, draft.invitation_id)
-                invitations.mark_sent(session, invitation=invitation, at=now)
+                opened = invitations.mark_sent(session, invitation=invitation, at=now)
+            outbox.mark_accepted(
+                session, message_id=email.message_id, reply=reply, at=now, invitation_sent=opened
+            )
 
     def _log_failed(self, message_id: str, error: str, permanent: bool) -> None:
         with session_scope(self._engine) as session:
@@ -159,7 +162,14 @@ class EmailDelivery:
         }
         to_send = [(email, draft) for _, email, draft in prepared if email is not None and draft is not None]
         lanes = [to_send[i :: self.lanes] for i in range(min(self.lanes, len(to_send)))]
-        outcomes = await asyncio.gather(*(self._send_lane(lane, heartbeat) for lane in lanes))
+        sending = [asyncio.ensure_future(self._send_lane(lane, heartbeat)) for lane in lanes]
+        try:
+            outcomes = await asyncio.gather(*sending)
+        except asyncio.CancelledError:
+            # A cancelled gather returns at once; wait until every lane has finished the email it
+            # was sending (and recorded it), or a stopping worker would exit in between.
+            await asyncio.gather(*sending, return_exceptions=True)
+            raise
         for lane_results in outcomes:
             results.update(lane_results)
         return [results[job.message_id] for job in jobs]

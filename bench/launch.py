@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.bare import OneActivityWorkflow
 from bench.common import (
+    cpu_seconds,
     database,
     peak_rss_mib,
     pledgeflow,
@@ -84,7 +85,9 @@ async def main(n: int) -> None:
                 python_module("bench.bare", "worker", "--address", address, "--queue", bare_queue), {}
             )
             await run_bare(env.client, bare_queue, 50)  # warm-up
+            bare_cpu = cpu_seconds(bare_worker.pid)
             bare_seconds = await run_bare(env.client, bare_queue, n)
+            bare_cpu = cpu_seconds(bare_worker.pid) - bare_cpu
             bare_peak = peak_rss_mib(bare_worker.pid)
             stop(bare_worker)
 
@@ -109,7 +112,9 @@ async def main(n: int) -> None:
                 ),
             )
             await run_launch(env.client, settings, engine, sink, 50, "warmup")
+            worker_cpu = cpu_seconds(worker.pid)
             launch_seconds = await run_launch(env.client, settings, engine, sink, n, "bench")
+            worker_cpu = cpu_seconds(worker.pid) - worker_cpu
             worker_peak = peak_rss_mib(worker.pid)
             stop(worker)
         finally:
@@ -122,6 +127,8 @@ async def main(n: int) -> None:
         f"pledgeflow launch (invitations in SMTP): {launch_rate:8.1f} invitations/s ({launch_seconds:.2f} s)"
     )
     print(f"ratio launch/baseline:   {launch_rate / bare_rate:.2f}  (target >= 1.0)")
+    busy_bare, busy_launch = bare_cpu / bare_seconds, worker_cpu / launch_seconds
+    print(f"worker CPU busy:          baseline {busy_bare:.0%}, pledgeflow {busy_launch:.0%}")
     print(f"worker peak memory:      baseline {bare_peak:.0f} MiB, pledgeflow {worker_peak:.0f} MiB")
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     email_task_queue: str = "pledgeflow-email"
     worker_max_concurrent_activities: int = 100
     worker_max_concurrent_workflow_tasks: int = 100
+    # The workflow sandbox re-imports a workflow's module for every workflow it runs: a guard
+    # against non-determinism that costs a launch of thousands half of its worker CPU. The tests
+    # run every workflow under it; production leaves it off unless asked.
+    workflow_sandbox: bool = False
     email_max_per_second: float | None = None
     dev_server_port: int = 7233
     dev_server_ui_port: int = 8233

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -81,10 +82,29 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
+_WRITERS: dict[int, threading.RLock] = {}
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[None]:
+    """Hold this process's SQLite write lock for a transaction (nothing to hold on PostgreSQL).
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
+    100 ms). Queueing this process's writers on a lock instead wakes the next one the moment the
+    previous one commits: many times the throughput when a worker sends batches in parallel.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _WRITERS.setdefault(id(engine.pool), threading.RLock())
+    with lock:
+        yield
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with writing(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

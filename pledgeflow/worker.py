@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.audit import AuditActivities
 from activities.campaign import CampaignActivities
@@ -84,7 +85,8 @@ def compile_workflow_modules() -> None:
 
 def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers:
     """The two workers of one worker process, with their activities bound to dependencies."""
-    compile_workflow_modules()
+    if settings.workflow_sandbox:
+        compile_workflow_modules()
     delivery = email_delivery(settings, engine)
     records = RecordActivities(engine)
     launch = LaunchActivities(engine=engine, client=client, delivery=delivery)
@@ -94,6 +96,9 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
+        workflow_runner=SandboxedWorkflowRunner()
+        if settings.workflow_sandbox
+        else UnsandboxedWorkflowRunner(),
         activities=[
             *records.activities(),
             *campaign.activities(),

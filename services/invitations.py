@@ -124,20 +124,18 @@ def page_to_launch(
     return [(invitation, organisation) for invitation, organisation in rows]
 
 
-def mark_sent(session: Session, *, invitation: Invitation, at: datetime) -> None:
-    """The invitation email was accepted by the SMTP server: the link is now open."""
-    if invitation.status is InvitationStatus.pending:
-        invitation.status = InvitationStatus.sent
-        invitation.sent_at = at
-        session.add(invitation)
-        audit.append(
-            session,
-            kind="invitation.sent",
-            campaign_id=invitation.campaign_id,
-            subject=f"invitation:{invitation.id}",
-            data={"organisation_id": invitation.organisation_id, "contact_id": invitation.contact_id},
-            at=at,
-        )
+def mark_sent(session: Session, *, invitation: Invitation, at: datetime) -> bool:
+    """The invitation email was accepted by the SMTP server: the link is now open.
+
+    True when this opened it. The audit entry is the email's own ('email.accepted' with
+    invitation_sent): one entry per invitation on the hot path of a launch.
+    """
+    if invitation.status is not InvitationStatus.pending:
+        return False
+    invitation.status = InvitationStatus.sent
+    invitation.sent_at = at
+    session.add(invitation)
+    return True
 
 
 def record_decline(session: Session, *, invitation_id: int, reason: str, at: datetime) -> Invitation:

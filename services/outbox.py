@@ -63,8 +63,10 @@ def begin_attempt(
     return row
 
 
-def mark_accepted(session: Session, *, message_id: str, reply: str, at: datetime) -> EmailMessage:
-    """The SMTP server accepted the message."""
+def mark_accepted(
+    session: Session, *, message_id: str, reply: str, at: datetime, invitation_sent: bool = False
+) -> EmailMessage:
+    """The SMTP server accepted the message (which, for an invitation, opened its link)."""
     row = find(session, message_id)
     assert row is not None, f"no outbox row for {message_id}"
     row.status = EmailStatus.accepted
@@ -83,6 +85,7 @@ def mark_accepted(session: Session, *, message_id: str, reply: str, at: datetime
             "to": row.recipient,
             "cc": row.cc,
             "reply": reply[:200],
+            "invitation_sent": invitation_sent,
         },
         at=at,
     )

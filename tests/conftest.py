@@ -84,6 +84,7 @@ def settings(database_url: str, mail_sink: MailSink) -> Settings:
         task_queue=queue,
         email_task_queue=f"{queue}-email",
         temporal_address="unused:7233",
+        workflow_sandbox=True,  # every workflow test runs under the determinism guard
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest_asyncio
+from sqlalchemy import Engine
 
 from api.app import create_app
 from models.campaign import CampaignUpdate, Visibility
@@ -27,16 +28,19 @@ async def site(settings, db) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _launched(db, visibility: Visibility, prefix: str):
+def _launched(db: Engine, visibility: Visibility, prefix: str) -> tuple[factories.Seeded, str]:
     seeded = factories.campaign_with_invitees(db, count=2, prefix=prefix)
+    campaign_id = seeded.campaign.id
+    first, second = (invitation.id for invitation in seeded.invitations)
+    assert campaign_id is not None and first is not None and second is not None
     with session_scope(db) as session:
-        campaign = campaigns.get_or_raise(session, seeded.campaign.id)
+        campaign = campaigns.get_or_raise(session, campaign_id)
         campaigns.update(session, campaign=campaign, data=CampaignUpdate(visibility=visibility), actor="test")
-    factories.launch(db, seeded.campaign.id)
+    factories.launch(db, campaign_id)
     with session_scope(db) as session:
         signatures.record(
             session,
-            invitation_id=seeded.invitations[0].id,
+            invitation_id=first,
             receipt_id=f"PF-{prefix.strip()}1",
             signer_name="Named Signer",
             signer_title="Director",
@@ -47,7 +51,7 @@ def _launched(db, visibility: Visibility, prefix: str):
         )
         signatures.record(
             session,
-            invitation_id=seeded.invitations[1].id,
+            invitation_id=second,
             receipt_id=f"PF-{prefix.strip()}2",
             signer_name="Private Person",
             signer_title="Chair",
@@ -56,7 +60,7 @@ def _launched(db, visibility: Visibility, prefix: str):
             ip="198.51.100.2",
             user_agent="y",
         )
-        return seeded, campaigns.get_or_raise(session, seeded.campaign.id).register_key
+        return seeded, campaigns.get_or_raise(session, campaign_id).register_key
 
 
 async def test_register_shows_the_pledge_and_signatories_but_no_private_data(site, db):

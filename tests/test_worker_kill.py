@@ -13,7 +13,7 @@ from tests.helpers import eventually
 from tests.workerproc import kill, start_worker, stop, worker_env
 
 pytestmark = pytest.mark.devserver
-ORGANISATIONS = 600
+ORGANISATIONS = 1000  # five batches: at most four run at once, so one waits for the next worker
 
 
 async def _wait_for_mail(mailbox, count: int, timeout: float = 120) -> None:
@@ -46,11 +46,11 @@ async def test_a_worker_killed_mid_launch_loses_nothing_and_sends_nothing_twice(
 ):
     seeded = factories.campaign_with_invitees(db, count=ORGANISATIONS)
     factories.launch(db, seeded.campaign.id)
-    # On SIGTERM a worker finishes its current email and hands its batch back (2 s grace).
+    # On SIGTERM a worker finishes its current email and hands its batch back (1 s grace).
     env = worker_env(
         settings,
         dev_env.client.service_client.config.target_host,
-        PLEDGEFLOW_WORKER_SHUTDOWN_GRACE_SECONDS="2",
+        PLEDGEFLOW_WORKER_SHUTDOWN_GRACE_SECONDS="1",
     )
     first = start_worker(env)
     try:
