@@ -11,6 +11,7 @@ from workflows.chasing import (
     QuietWindow,
     deadline_moment,
     due_now,
+    email_date,
     mark_done,
     next_allowed,
     next_wake,
@@ -53,6 +54,13 @@ def test_missed_reminders_collapse_into_the_latest():
     assert step is not None and step.number == 3 and [s.number for s in skipped] == [1, 2]
     mark_done(state, step, skipped)
     assert due_now(plan, state, START + 40 * DAY) == (None, []) and next_wake(plan, state, START) is None
+
+
+def test_an_email_is_dated_when_due_unless_it_goes_out_late():
+    [first, *_] = planned_steps(_plan())
+    assert email_date(first, first.send_at + timedelta(seconds=2)) == first.send_at, "a timer fires late"
+    late = first.send_at + timedelta(hours=5)
+    assert email_date(first, late) == late, "after a worker outage the Date says when it went out"
 
 
 def test_a_due_escalation_wins_over_reminders_and_expiry_over_everything():

@@ -14,6 +14,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MIDNIGHT = time(0, 0)
+# How late a step's email may go out and still carry the time it was due.
+ON_TIME = timedelta(minutes=1)
 
 
 @dataclass
@@ -198,6 +200,14 @@ def mark_done(state: ChaseState, performed: Step | None, skipped: list[Step]) ->
         state.level = max(state.level, performed.number)
     elif performed.kind == "expiry":
         state.expired = True
+
+
+def email_date(step: Step, now: datetime) -> datetime:
+    """The Date of a step's email: when it was due, or now if it goes out late (worker down).
+
+    A timer fires a little after its time, more so on a busy worker; the Date should not drift.
+    """
+    return step.send_at if now - step.send_at <= ON_TIME else now
 
 
 def deadline_moment(deadline: str | None, zone: str) -> datetime | None:

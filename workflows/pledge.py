@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         Step,
         deadline_moment,
         due_now,
+        email_date,
         mark_done,
         next_wake,
         reminders_planned,
@@ -387,11 +388,12 @@ class PledgeWorkflow:
                 "reminder",
                 f"reminder-{self._state.invitation_id}-{step.key}",
                 {"number": step.number, "total": reminders_planned(self._state.plan)},
+                planned_at=email_date(step, workflow.now()),
             )
         elif step.kind == "escalation":
             await self._escalate(step)
         elif step.kind == "expiry":
-            await self._expire()
+            await self._expire(step)
 
     async def _escalate(self, step: Step) -> None:
         levels = len(self._state.plan.ladder)
@@ -419,17 +421,23 @@ class PledgeWorkflow:
                 "role": step.recipient,
                 "last_level": last,
             },
+            planned_at=email_date(step, workflow.now()),
         )
         if last:
             await self._tell_campaign("unresponsive", invitation_id, workflow.now())
 
-    async def _expire(self) -> None:
+    async def _expire(self, step: Step) -> None:
         self._state.status = "expired"
         invitation_id = self._state.invitation_id
         now = workflow.now()
         await self._record("expire_invitation", InvitationEvent(invitation_id=invitation_id, at=now))
         await self._tell_campaign("expired", invitation_id, now)
-        await self._email("expiry_notice", f"expiry-{invitation_id}-{self._state.reopenings}", {})
+        await self._email(
+            "expiry_notice",
+            f"expiry-{invitation_id}-{self._state.reopenings}",
+            {},
+            planned_at=email_date(step, now),
+        )
 
     # ---- review cycles ---------------------------------------------------------------
 
@@ -648,14 +656,16 @@ class PledgeWorkflow:
             activity_name, event, start_to_close_timeout=DB_TIMEOUT, retry_policy=RETRY
         )
 
-    async def _email(self, kind: str, step: str, params: dict[str, Any]) -> None:
+    async def _email(
+        self, kind: str, step: str, params: dict[str, Any], planned_at: datetime | None = None
+    ) -> None:
         await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
                 kind=kind,
                 workflow_id=workflow.info().workflow_id,
                 step=step,
-                planned_at=workflow.now(),
+                planned_at=planned_at or workflow.now(),
                 invitation_id=self._state.invitation_id,
                 campaign_id=self._campaign_id,
                 params=params,

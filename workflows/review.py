@@ -24,7 +24,15 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities, SendEmailInput
     from activities.records import RecordActivities, RecordEscalationInput
     from activities.reviews import NewVersionInput, OpenReportInput, ReviewActivities, StandingInput
-    from workflows.chasing import ChaseState, Step, due_now, mark_done, next_wake, reminders_planned
+    from workflows.chasing import (
+        ChaseState,
+        Step,
+        due_now,
+        email_date,
+        mark_done,
+        next_wake,
+        reminders_planned,
+    )
     from workflows.review_messages import (
         ReportDecided,
         ReportSubmitted,
@@ -186,6 +194,7 @@ class ReviewCycleWorkflow:
                         "total": total,
                         "review_due_at": _iso(s.review_due_at),
                     },
+                    planned_at=email_date(step, workflow.now()),
                 )
             return
         if step.kind == "reminder":
@@ -193,6 +202,7 @@ class ReviewCycleWorkflow:
                 "report_reminder",
                 f"report-reminder-{s.report_id}-{step.key}",
                 {"number": step.number, "total": total},
+                planned_at=email_date(step, workflow.now()),
             )
         elif step.kind == "escalation":
             await self._escalate(step)
@@ -223,6 +233,7 @@ class ReviewCycleWorkflow:
                 "levels": len(s.plan.ladder),
                 "role": step.recipient,
             },
+            planned_at=email_date(step, workflow.now()),
         )
 
     # ---- what the signatory and the reviewers did ------------------------------------
@@ -333,16 +344,18 @@ class ReviewCycleWorkflow:
                 {"from": previous, "to": standing, "audience": audience},
             )
 
-    async def _email(self, kind: str, step: str, params: dict[str, Any]) -> None:
+    async def _email(
+        self, kind: str, step: str, params: dict[str, Any], planned_at: datetime | None = None
+    ) -> None:
         assert self._input is not None
         try:
-            await self._send(kind, step, params)
+            await self._send(kind, step, params, planned_at or workflow.now())
         except ActivityError as err:
             # A refused email (no address on file, a composer's domain error) must not end the
             # cycle: the report and its standing go on, and the failure is in the outbox and logs.
             workflow.logger.error("email %s for report %s failed: %s", kind, self._state.report_id, err.cause)
 
-    async def _send(self, kind: str, step: str, params: dict[str, Any]) -> None:
+    async def _send(self, kind: str, step: str, params: dict[str, Any], planned_at: datetime) -> None:
         assert self._input is not None
         await workflow.execute_activity_method(
             EmailActivities.send_email,
@@ -350,7 +363,7 @@ class ReviewCycleWorkflow:
                 kind=kind,
                 workflow_id=workflow.info().workflow_id,
                 step=step,
-                planned_at=workflow.now(),
+                planned_at=planned_at,
                 invitation_id=self._input.invitation_id,
                 campaign_id=self._input.campaign_id,
                 params={"report_id": self._state.report_id, **params},
