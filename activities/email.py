@@ -16,6 +16,7 @@ from activities.errors import domain_errors_are_final
 from models.common import utcnow
 from pledgeflow.db import session_scope
 from pledgeflow.mail.message import OutgoingEmail, sender_domain, stable_message_id
+from pledgeflow.mail.pacing import SendPacer
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import PermanentRecipientError, SmtpSender, SmtpSession
 from pledgeflow.observability import metrics
@@ -67,6 +68,7 @@ class EmailDelivery:
         links: LinkContext,
         mail_from: str,
         lanes: int = 4,
+        pacer: SendPacer | None = None,
     ) -> None:
         self._engine = engine
         self._renderer = renderer
@@ -75,6 +77,7 @@ class EmailDelivery:
         self._mail_from = mail_from
         self.domain = sender_domain(mail_from)
         self.lanes = lanes
+        self._pacer = pacer or SendPacer(None)
 
     def message_id(self, workflow_id: str, step: str) -> str:
         """The stable Message-ID of one step of one workflow."""
@@ -183,6 +186,7 @@ class EmailDelivery:
             async with self._sender.session() as smtp:
                 for email, draft in lane:
                     current = (email, draft)
+                    await self._pacer.wait_turn()
                     sending = asyncio.ensure_future(self._send_one(smtp, email, draft))
                     try:
                         results[email.message_id] = await asyncio.shield(sending)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # against non-determinism that costs a launch of thousands half of its worker CPU. The tests
     # run every workflow under it; production leaves it off unless asked.
     workflow_sandbox: bool = False
-    email_max_per_second: float | None = None
+    # The SMTP provider's sending limit, per worker serving the email queue (see the README).
+    email_max_per_second: float | None = Field(default=None, gt=0)
     dev_server_port: int = 7233
     dev_server_ui_port: int = 8233
 

@@ -21,6 +21,7 @@ from activities.reviews import ReviewActivities
 from activities.signing import SigningActivities
 from pledgeflow.config import Settings
 from pledgeflow.links import LinkSigner
+from pledgeflow.mail.pacing import SendPacer
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import SmtpConfig, SmtpSender
 from services.notifications import LinkContext
@@ -65,6 +66,7 @@ def email_delivery(settings: Settings, engine: Engine) -> EmailDelivery:
             ttl=timedelta(days=settings.link_ttl_days),
         ),
         mail_from=settings.mail_from,
+        pacer=SendPacer(settings.email_max_per_second),
     )
 
 

@@ -210,3 +210,37 @@ def test_message_ids_are_stable_per_workflow_and_step():
     assert a != stable_message_id("pledge-1-2", "reminder-1", "example.org")
     assert a.startswith("<") and a.endswith("@example.org>")
     assert timedelta(0) == timedelta(0)
+
+
+async def test_a_sending_limit_spaces_every_email_of_a_batch(settings, db, mailbox):
+    """A batch is one activity; the provider's limit must hold per email, across all lanes."""
+    from activities.email import EmailJob
+
+    per_second = 20.0
+    seeded = factories.campaign_with_invitees(db, count=9)
+    factories.launch(db, seeded.campaign.id)
+    delivery = email_delivery(settings.model_copy(update={"email_max_per_second": per_second}), db)
+    jobs = [
+        EmailJob(
+            kind="invitation",
+            message_id=delivery.message_id("pledge-paced", f"invitation-{i.id}"),
+            planned_at=PLANNED,
+            invitation_id=i.id,
+        )
+        for i in seeded.invitations
+        if i.id is not None
+    ]
+    results = await delivery.deliver(jobs)
+    assert [r.outcome for r in results] == ["accepted"] * 9 and delivery.lanes > 1
+    arrivals = sorted(m.received_at for m in mailbox.messages)
+    # Slots are 50 ms apart; allow a little for the clock and the server's own timestamps.
+    assert (arrivals[-1] - arrivals[0]).total_seconds() >= (len(jobs) - 1) / per_second * 0.9
+
+
+def test_a_sending_limit_must_be_positive():
+    from pydantic import ValidationError
+
+    from pledgeflow.config import Settings
+
+    with pytest.raises(ValidationError, match="email_max_per_second"):
+        Settings(email_max_per_second=0)

@@ -183,9 +183,7 @@ async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(t
             (due - 7 * DAY).replace(microsecond=0),
             (due - DAY).replace(microsecond=0),
         ]
-        assert (
-            "1 of 2" in reminders[0].subject or "1/2" in reminders[0].subject or "1" in reminders[0].subject
-        )
+        assert [m.subject.split(":")[0] for m in reminders] == ["Reminder 1 of 2", "Reminder 2 of 2"]
         changes = await eventually(lambda: _async(mails(mailbox, "standing_changed")), lambda m: len(m) == 2)
         assert sorted(r for m in changes for r in m.recipients) == sorted(
             [seeded.contacts[0].email, seeded.coordinator.email]
