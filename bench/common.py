@@ -131,6 +131,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class MachineCpu:
+    """How busy all of the machine's CPUs were between start() and busy() (from /proc/stat)."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        idle = fields[3] + fields[4]  # idle and iowait
+        return sum(fields) - idle, sum(fields)
+
+    def busy(self) -> float:
+        """The share of all CPU time that was busy, 0 to 1."""
+        busy, total = self._read()
+        return (busy - self._start[0]) / max(1, total - self._start[1])
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if os.environ.get("BENCH_PROFILE"):
         process.send_signal(signal.SIGINT)  # py-spy writes its profile and stops the child

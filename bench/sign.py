@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench.bare import EchoUpdateWorkflow
 from bench.common import (
     Latencies,
+    MachineCpu,
     database,
     peak_rss_mib,
     pledgeflow,
@@ -151,7 +153,9 @@ async def main(signers: int, per_signer: int) -> None:
             bare_worker = spawn(
                 python_module("bench.bare", "worker", "--address", address, "--queue", bare_queue), {}
             )
+            cpu = MachineCpu()
             baseline = await bare_updates(env.client, bare_queue, signers, per_signer)
+            bare_busy = cpu.busy()
             bare_peak = peak_rss_mib(bare_worker.pid)
             stop(bare_worker)
 
@@ -176,6 +180,7 @@ async def main(signers: int, per_signer: int) -> None:
             while sum(1 for m in sink.messages if m.kind == "invitation") < total:
                 await asyncio.sleep(0.1)
             tokens = [LINK.search(m.text).group(1) for m in sink.messages if m.kind == "invitation"]  # type: ignore[union-attr]
+            cpu = MachineCpu()
             if DIRECT:
                 from sqlmodel import Session, select
 
@@ -192,6 +197,7 @@ async def main(signers: int, per_signer: int) -> None:
                 )
             else:
                 measured = await api_signatures(base, tokens, signers)
+            measured_busy = cpu.busy()
             worker_peak, api_peak = peak_rss_mib(worker.pid), peak_rss_mib(api.pid)
             stop(api)
             stop(worker)
@@ -210,6 +216,10 @@ async def main(signers: int, per_signer: int) -> None:
     print(
         f"peak memory: bare worker {bare_peak:.0f} MiB, pledgeflow worker {worker_peak:.0f} MiB, "
         f"API {api_peak:.0f} MiB"
+    )
+    print(
+        f"machine CPU busy ({os.cpu_count()} cores, every process): baseline {bare_busy:.0%}, "
+        f"pledgeflow {measured_busy:.0%}"
     )
 
 
