@@ -41,11 +41,15 @@ from pledgeflow.devmail.sink import MailSink
 from pledgeflow.orchestration import start_campaign
 
 START_CONCURRENCY = 100
+# Waiting on a result is a long poll; the dev server refuses more than about a thousand at once.
+# Workflows run whether or not anyone waits, so a bounded pool of waiters does not slow them.
+RESULT_WAITERS = 400
 
 
 async def run_bare(client: Client, queue: str, n: int) -> float:
     """Seconds to start and complete n one-activity workflows."""
     gate = asyncio.Semaphore(START_CONCURRENCY)
+    waiters = asyncio.Semaphore(RESULT_WAITERS)
     prefix = uuid.uuid4().hex[:8]
 
     async def one(i: int) -> None:
@@ -53,7 +57,8 @@ async def run_bare(client: Client, queue: str, n: int) -> float:
             handle = await client.start_workflow(
                 OneActivityWorkflow.run, i, id=f"bare-{prefix}-{i}", task_queue=queue
             )
-        await handle.result()
+        async with waiters:
+            await handle.result()
 
     began = time.monotonic()
     await asyncio.gather(*(one(i) for i in range(n)))
