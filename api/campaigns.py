@@ -131,13 +131,15 @@ async def choose_invitees(
     campaign = campaign_for(session, user, campaign_id, write=True)
     if campaign.status is CampaignStatus.draft:
         created = campaigns.choose_invitees(
-            session, campaign=campaign, choices=invitees, actor=actor_of(user)
+            session, campaign=campaign, choices=invitees, actor=actor_of(user), by=user
         )
         return invitations.list_for_campaign(
             session, campaign_id=campaign_id, only_ids=[i.id for i in created if i.id is not None]
         )
     if campaign.status is not CampaignStatus.launched:
         raise Conflict(f"campaign {campaign_id} is {campaign.status}: no one can be invited any more")
+    # The workflow's activity knows only the actor's name: the directory is checked here, before.
+    campaigns.check_invitees_in_directory(session, user=user, choices=invitees)
     before = {i.id for i in invitations.list_for_campaign(session, campaign_id=campaign_id, limit=1_000_000)}
     session.commit()
     handle = orchestration.campaign_handle(await context.temporal(), campaign_id)

@@ -1,4 +1,4 @@
-"""Contacts: create, list, read, update."""
+"""Contacts: create, list, read, update; a contact belongs to its organisation's directory."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from fastapi import APIRouter, Query
 from api.deps import SessionDep, UserDep, actor_of, require_writer
 from api.responses import ERRORS_READ, ERRORS_WRITE
 from models.contact import ContactCreate, ContactPublic, ContactUpdate
-from services import contacts
+from services import contacts, directory
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
 
 @router.post("", status_code=201, response_model=ContactPublic, responses=ERRORS_WRITE)
 def create_contact(data: ContactCreate, session: SessionDep, user: UserDep) -> ContactPublic:
-    """Add a contact to an organisation."""
+    """Add a contact to an organisation of the caller's directory."""
     require_writer(user)
+    directory.organisation_for(session, user, data.organisation_id, write=True)
     return ContactPublic.model_validate(contacts.create(session, data=data, actor=actor_of(user)))
 
 
@@ -27,22 +28,28 @@ def list_contacts(
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[ContactPublic]:
-    """Contacts by id, optionally of one organisation."""
-    rows = contacts.list_all(session, organisation_id=organisation_id, offset=offset, limit=limit)
+    """The contacts this token may see, by id, optionally of one organisation."""
+    rows = contacts.list_all(
+        session,
+        visible=directory.contact_filter(user),
+        organisation_id=organisation_id,
+        offset=offset,
+        limit=limit,
+    )
     return [ContactPublic.model_validate(c) for c in rows]
 
 
 @router.get("/{contact_id}", response_model=ContactPublic, responses=ERRORS_READ)
 def read_contact(contact_id: int, session: SessionDep, user: UserDep) -> ContactPublic:
-    """One contact."""
-    return ContactPublic.model_validate(contacts.get_or_raise(session, contact_id))
+    """One contact (404 when it is not one this token may see)."""
+    return ContactPublic.model_validate(directory.contact_for(session, user, contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactPublic, responses=ERRORS_WRITE)
 def update_contact(contact_id: int, data: ContactUpdate, session: SessionDep, user: UserDep) -> ContactPublic:
-    """Change some fields of a contact."""
+    """Change some fields of a contact; its address cannot change while a signing link is live (409)."""
     require_writer(user)
-    contact = contacts.get_or_raise(session, contact_id)
+    contact = directory.contact_for(session, user, contact_id, write=True)
     return ContactPublic.model_validate(
         contacts.update(session, contact=contact, data=data, actor=actor_of(user))
     )

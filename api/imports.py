@@ -36,7 +36,7 @@ def import_stakeholders(
     dry_run: bool = Query(True, description="Only report what would be created, updated or refused"),
     accept_good_rows: bool = Query(False, description="Apply the good rows even though some are refused"),
 ) -> ImportReport:
-    """Import organisations and contacts, one row each; a dry run by default.
+    """Import organisations and contacts into the caller's directory, one row each; a dry run by default.
 
     Columns: organisation, kind, country (required); external_ref, head_name, head_email,
     contact_name, contact_email, contact_title, locale, timezone, escalation_name,
@@ -50,7 +50,8 @@ def import_stakeholders(
     content = file.file.read(MAX_BYTES + 1)
     file_name = file.filename or "upload"
     sheet = read_sheet(content, file_name)
-    plan = importer.plan(session, sheet, content=content, file_name=file_name)
+    # The file is matched against, and written into, the caller's own directory only.
+    plan = importer.plan(session, sheet, content=content, file_name=file_name, owner_id=user.id)
     if not dry_run:
         importer.apply(session, plan, actor=actor_of(user), accept_good_rows=accept_good_rows)
     return importer.report(plan, dry_run=dry_run, accept_good_rows=accept_good_rows)

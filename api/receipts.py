@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.pages import ToolsDep
 from api.responses import ERRORS_READ
-from models.organisation import Organisation
 from models.pledge import Commitment, Pledge
 from pledgeflow.errors import NotFound
 from services import signatures
@@ -21,7 +20,8 @@ router = APIRouter(tags=["receipts"])
 
 class ReceiptPublic(BaseModel):
     receipt_id: str
-    organisation_name: str
+    organisation_name: str = Field(description="As it was when signing: a later rename does not change it")
+    organisation_country: str
     campaign_id: int
     signed_at: datetime
     pledge_version: int
@@ -37,11 +37,12 @@ def _receipt(session: SessionDep, receipt_id: str) -> ReceiptPublic:
     if signature is None:
         raise NotFound(f"receipt {receipt_id} does not exist")
     pledge = session.get(Pledge, signature.pledge_id)
-    organisation = session.get(Organisation, signature.organisation_id)
-    assert pledge is not None and organisation is not None
+    assert pledge is not None
+    facts = signatures.signed_facts(session, signature)
     return ReceiptPublic(
         receipt_id=signature.receipt_id,
-        organisation_name=organisation.name,
+        organisation_name=facts.organisation_name,
+        organisation_country=facts.organisation_country,
         campaign_id=signature.campaign_id,
         signed_at=signature.signed_at,
         pledge_version=signature.pledge_version,

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from models.common import UTCDateTime, utcnow, validate_timezone
+from models.common import UTCDateTime, reject_bidi_controls, reject_null, utcnow, validate_timezone
 from models.policy import ChasePolicy
 from models.quorum import StakeholderGroup, check_groups
 from models.review import ReviewSettings
@@ -87,6 +87,12 @@ class CampaignCreate(CampaignBase):
     def _groups_unique(cls, value: list[StakeholderGroup]) -> list[StakeholderGroup]:
         return check_groups(value)
 
+    # On what is written, not on CampaignBase: a stored title read back must never fail to load.
+    @field_validator("title", "region")
+    @classmethod
+    def _no_bidi_controls(cls, value: str) -> str | None:
+        return reject_bidi_controls(value)
+
 
 class CampaignUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
@@ -100,10 +106,20 @@ class CampaignUpdate(SQLModel):
     policy: ChasePolicy | None = None
     review: ReviewSettings | None = None
 
+    @field_validator("title", "region", "timezone", "visibility", mode="before")
+    @classmethod
+    def _required_not_null(cls, value: object, info: ValidationInfo) -> object:
+        return reject_null(value, info.field_name or "field")
+
     @field_validator("timezone")
     @classmethod
     def _timezone_known(cls, value: str | None) -> str | None:
         return None if value is None else validate_timezone(value)
+
+    @field_validator("title", "region")
+    @classmethod
+    def _no_bidi_controls(cls, value: str | None) -> str | None:
+        return reject_bidi_controls(value)
 
     @field_validator("quorum")
     @classmethod

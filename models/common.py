@@ -69,3 +69,36 @@ def validate_locale(code: str) -> str:
     if pycountry.languages.get(alpha_2=language) is None:
         raise ValueError(f"'{code}' is not an ISO 639-1 language code (for example 'en' or 'fr')")
     return normalised
+
+
+# Embedding and override controls (U+202A-U+202E) and isolates (U+2066-U+2069): in a name shown
+# on a register, a receipt or an email header they can make text read differently than stored
+# (an organisation name that displays reversed, a title that hides part of itself).
+BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+_BIDI_TABLE = dict.fromkeys(ord(c) for c in BIDI_CONTROLS)
+
+
+def reject_bidi_controls(value: str | None) -> str | None:
+    """Return the text unchanged, or raise ValueError naming the first bidirectional control in it."""
+    if value is None:
+        return None
+    for character in value:
+        if character in BIDI_CONTROLS:
+            raise ValueError(
+                f"contains the Unicode bidirectional control U+{ord(character):04X}, "
+                "which can make the text display differently than written; remove it"
+            )
+    return value
+
+
+def strip_bidi_controls(value: str) -> str:
+    """The text without bidirectional controls: for what a signatory types, which cannot be refused
+    once it reaches a workflow (a delegate's name, a signer's title)."""
+    return value.translate(_BIDI_TABLE)
+
+
+def reject_null(value: object, field_name: str) -> object:
+    """Refuse an explicit JSON null for a field a record cannot be without (PATCH bodies)."""
+    if value is None:
+        raise ValueError(f"{field_name} cannot be null; leave it out to keep the current value")
+    return value

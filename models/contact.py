@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from models.common import UTCDateTime, utcnow, validate_locale, validate_timezone
+from models.common import (
+    UTCDateTime,
+    reject_bidi_controls,
+    reject_null,
+    utcnow,
+    validate_locale,
+    validate_timezone,
+)
 
 
 class ContactBase(SQLModel):
@@ -48,7 +55,16 @@ class Contact(ContactBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class ContactCreate(ContactBase):
+class ContactDetails(ContactBase):
+    """A contact's own fields as written (API, import, delegation); a stored row is not revalidated."""
+
+    @field_validator("name", "title", "escalation_name")
+    @classmethod
+    def _no_bidi_controls(cls, value: str | None) -> str | None:
+        return reject_bidi_controls(value)
+
+
+class ContactCreate(ContactDetails):
     organisation_id: int
 
 
@@ -61,6 +77,11 @@ class ContactUpdate(SQLModel):
     escalation_name: str | None = None
     escalation_email: EmailStr | None = None
 
+    @field_validator("name", "email", "locale", mode="before")
+    @classmethod
+    def _required_not_null(cls, value: object, info: ValidationInfo) -> object:
+        return reject_null(value, info.field_name or "field")
+
     @field_validator("locale")
     @classmethod
     def _locale_known(cls, value: str | None) -> str | None:
@@ -70,6 +91,16 @@ class ContactUpdate(SQLModel):
     @classmethod
     def _timezone_known(cls, value: str | None) -> str | None:
         return None if value is None else validate_timezone(value)
+
+    @field_validator("email", "escalation_email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        return None if value is None else value.lower()
+
+    @field_validator("name", "title", "escalation_name")
+    @classmethod
+    def _no_bidi_controls(cls, value: str | None) -> str | None:
+        return reject_bidi_controls(value)
 
 
 class ContactPublic(ContactBase):

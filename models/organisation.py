@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from models.common import UTCDateTime, utcnow, validate_country
+from models.common import UTCDateTime, reject_bidi_controls, reject_null, utcnow, validate_country
 
 
 class OrganisationKind(StrEnum):
@@ -50,15 +50,30 @@ class OrganisationBase(SQLModel):
 
 
 class Organisation(OrganisationBase, table=True):
-    __table_args__ = (UniqueConstraint("name", "country", name="uq_organisation_name_country"),)
+    # Names are unique within one coordinator's directory: two coordinators may each keep their
+    # own "Ghana Customs" without seeing (or learning of) the other's.
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", "country", name="uq_organisation_owner_name_country"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(
+        default=None,
+        foreign_key="user.id",
+        index=True,
+        description="The coordinator whose directory holds it; empty: only admins (old rows)",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class OrganisationCreate(OrganisationBase):
-    pass
+    """What is written (API, import): validated here, so a stored row read back never fails."""
+
+    @field_validator("name", "head_name")
+    @classmethod
+    def _no_bidi_controls(cls, value: str | None) -> str | None:
+        return reject_bidi_controls(value)
 
 
 class OrganisationUpdate(SQLModel):
@@ -69,13 +84,31 @@ class OrganisationUpdate(SQLModel):
     head_name: str | None = None
     head_email: EmailStr | None = None
 
+    @field_validator("name", "kind", "country", mode="before")
+    @classmethod
+    def _required_not_null(cls, value: object, info: ValidationInfo) -> object:
+        return reject_null(value, info.field_name or "field")
+
     @field_validator("country")
     @classmethod
     def _country_is_iso(cls, value: str | None) -> str | None:
         return None if value is None else validate_country(value)
 
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("name must not be blank")
+        return None if value is None else value.strip()
+
+    @field_validator("name", "head_name")
+    @classmethod
+    def _no_bidi_controls(cls, value: str | None) -> str | None:
+        return reject_bidi_controls(value)
+
 
 class OrganisationPublic(OrganisationBase):
     id: int
+    owner_id: int | None = None
     head_email: str | None = None
     created_at: datetime

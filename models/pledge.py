@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from models.arusha import ArushaFactor
-from models.common import UTCDateTime, utcnow
+from models.common import UTCDateTime, reject_bidi_controls, utcnow
 
 
 class Commitment(BaseModel):
@@ -61,6 +61,22 @@ class Pledge(PledgeBase, table=True):
 
 class PledgeCreate(PledgeBase):
     commitments: list[Commitment] = Field(min_length=1)
+
+    # Here rather than on PledgeBase or Commitment, which also read stored versions back.
+    @field_validator("title", "introduction")
+    @classmethod
+    def _no_bidi_controls(cls, value: str) -> str | None:
+        return reject_bidi_controls(value)
+
+    @field_validator("commitments")
+    @classmethod
+    def _commitments_no_bidi_controls(cls, value: list[Commitment]) -> list[Commitment]:
+        for index, commitment in enumerate(value):
+            try:
+                reject_bidi_controls(commitment.text)
+            except ValueError as exc:
+                raise ValueError(f"commitments[{index}].text {exc}") from exc
+        return value
 
     @model_validator(mode="after")
     def _keys_unique(self) -> PledgeCreate:

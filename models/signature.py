@@ -19,6 +19,13 @@ class Signature(SQLModel, table=True):
     delegated_by_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     signer_name: str = Field(max_length=200)
     signer_title: str = Field(max_length=200)
+    # Facts as they were when signing, so renaming the organisation or readdressing the contact
+    # later cannot rewrite what the receipt and the register say was signed. Empty on rows
+    # recorded before they were copied: those fall back to the organisation's current record.
+    signer_email: str | None = Field(default=None, max_length=320)
+    organisation_name: str | None = Field(default=None, max_length=200)
+    organisation_kind: str | None = Field(default=None, max_length=40)
+    organisation_country: str | None = Field(default=None, max_length=2)
     publish_name: bool = Field(default=False, description="Signer agreed to appear on the register")
     pledge_id: int = Field(foreign_key="pledge.id")
     pledge_version: int
@@ -35,9 +42,11 @@ class SignaturePublic(SQLModel):
     campaign_id: int
     organisation_id: int
     organisation_name: str
+    organisation_country: str
     invitation_id: int
     signer_name: str
     signer_title: str
+    signer_email: str | None
     on_behalf_of: str
     delegated_by: str | None
     pledge_version: int

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from models.stakeholder_import import ImportCounts, ImportOutcome, ImportReport, ImportRow
-from pledgeflow.errors import PledgeflowError
+from models.user import Role, User
+from pledgeflow.errors import InvalidInput, PledgeflowError
 
 import_app = typer.Typer(help="Import records from spreadsheets.", no_args_is_help=True)
 
-CLI_ACTOR = "cli"
 _COLOURS = {
     ImportOutcome.create: typer.colors.GREEN,
     ImportOutcome.update: typer.colors.YELLOW,
@@ -27,6 +28,14 @@ def stakeholders(
     path: Annotated[
         Path, typer.Argument(help="A .csv (UTF-8) or .xlsx file", exists=True, dir_okay=False, readable=True)
     ],
+    owner: Annotated[
+        str,
+        typer.Option(
+            "--owner",
+            help="Email of the coordinator (or admin) whose directory the file is matched against "
+            "and imported into",
+        ),
+    ],
     apply: Annotated[bool, typer.Option("--apply", help="Write the changes (default: a dry run)")] = False,
     accept_good_rows: Annotated[
         bool, typer.Option("--accept-good-rows", help="Import the good rows even though some are refused")
@@ -35,9 +44,10 @@ def stakeholders(
 ) -> None:
     """Report, row by row, what the file creates, updates or refuses; --apply writes it.
 
-    Exits with 2 when the file cannot be read, or when rows are refused and --accept-good-rows
-    is not given (then nothing is written).
+    Exits with 2 when the file cannot be read, the owner is not a coordinator or admin, or
+    rows are refused and --accept-good-rows is not given (then nothing is written).
     """
+    from pledgeflow.cli_support import cli_actor
     from pledgeflow.db import create_tables, get_engine, session_scope
     from services import importer
     from services.spreadsheet import read_sheet
@@ -47,11 +57,14 @@ def stakeholders(
     create_tables(engine)
     try:
         with session_scope(engine) as session:
+            user = _owner(session, owner)
             sheet = read_sheet(content, path.name)
-            plan = importer.plan(session, sheet, content=content, file_name=path.name)
+            plan = importer.plan(session, sheet, content=content, file_name=path.name, owner_id=user.id)
             refused = bool(plan.refused)
             if apply and (not refused or accept_good_rows):
-                importer.apply(session, plan, actor=CLI_ACTOR, accept_good_rows=accept_good_rows)
+                # Who ran it, and for whom: the audit entry names both.
+                actor = f"{cli_actor()}:for:user:{user.id}:{user.email}"
+                importer.apply(session, plan, actor=actor, accept_good_rows=accept_good_rows)
     except PledgeflowError as exc:
         _print_error(exc, as_json=as_json)
         raise typer.Exit(code=2) from exc
@@ -62,6 +75,20 @@ def stakeholders(
         _print_report(report)
     if refused and not accept_good_rows:
         raise typer.Exit(code=2)
+
+
+def _owner(session: Session, email: str) -> User:
+    """The coordinator or admin named by --owner, or InvalidInput naming the option."""
+    from sqlmodel import select
+
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise InvalidInput.for_field("owner", f"no user has the address {email}")
+    if user.role not in (Role.admin, Role.coordinator):
+        raise InvalidInput.for_field(
+            "owner", f"{email} is a {user.role.value}; only coordinators and admins own a directory"
+        )
+    return user
 
 
 def _print_error(exc: PledgeflowError, *, as_json: bool) -> None:

@@ -16,7 +16,7 @@ from models.policy import ChasePolicy, check_policy_for_campaign, effective_ladd
 from models.review import ReviewSettings
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
-from services import audit, organisations
+from services import audit, directory, organisations
 from services.reviewers import check_reviewers
 
 ACTIVE_INVITATION_STATUSES = (
@@ -224,10 +224,35 @@ def active_invitation(session: Session, *, campaign_id: int, organisation_id: in
     ).first()
 
 
+def check_invitees_in_directory(session: Session, *, user: User, choices: list[InviteeChoice]) -> None:
+    """InvalidInput unless every chosen organisation is in the user's own directory.
+
+    One outside it reads as unknown, exactly like an id that does not exist, so ids of other
+    directories do not leak. (Its contacts are its own, so the contact needs no check of its own.)
+    """
+    problems = [
+        FieldProblem(f"invitees[{index}].organisation_id", f"unknown organisation {choice.organisation_id}")
+        for index, choice in enumerate(choices)
+        if directory.owned_organisation(session, user, choice.organisation_id) is None
+    ]
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} invitee(s) cannot be invited; nothing was added", errors=problems
+        )
+
+
 def choose_invitees(
-    session: Session, *, campaign: Campaign, choices: list[InviteeChoice], actor: str
+    session: Session,
+    *,
+    campaign: Campaign,
+    choices: list[InviteeChoice],
+    actor: str,
+    by: User | None = None,
 ) -> list[Invitation]:
-    """Create pending invitations; every problem is reported with its row, and nothing is added."""
+    """Create pending invitations; every problem is reported with its row, and nothing is added.
+
+    `by` is the user choosing: only organisations of their own directory can be chosen.
+    """
     if campaign.status not in (CampaignStatus.draft, CampaignStatus.launched):
         raise Conflict(f"campaign {campaign.id} is {campaign.status}: no one can be invited")
     if not choices:
@@ -237,7 +262,11 @@ def choose_invitees(
     seen: set[int] = set()
     for index, choice in enumerate(choices):
         where = f"invitees[{index}]"
-        organisation = organisations.get(session, choice.organisation_id)
+        organisation = (
+            organisations.get(session, choice.organisation_id)
+            if by is None
+            else directory.owned_organisation(session, by, choice.organisation_id)
+        )
         if organisation is None:
             problems.append(
                 FieldProblem(f"{where}.organisation_id", f"unknown organisation {choice.organisation_id}")

@@ -4,6 +4,9 @@ Matching, so that importing the same file twice changes nothing: an organisation
 one with the row's external_ref, else the one with its name (ignoring case and spacing) in its
 country; a contact is the organisation's contact with the row's email. An empty optional cell
 leaves the stored value alone, so "update" means a filled-in cell really differs.
+
+Everything is matched within the importer's own directory (the organisations they own): a file
+never reads, updates or even names another coordinator's records, and what it creates is theirs.
 """
 
 from __future__ import annotations
@@ -91,16 +94,21 @@ def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
         yield values[start : start + _CHUNK]
 
 
-def load_existing(session: Session, rows: Sequence[ParsedRow]) -> Existing:
-    """The organisations in the file's countries or with its references, and their contacts."""
+def _in_directory(owner_id: int | None) -> Any:
+    return col(Organisation.owner_id).is_(None) if owner_id is None else Organisation.owner_id == owner_id
+
+
+def load_existing(session: Session, rows: Sequence[ParsedRow], *, owner_id: int | None = None) -> Existing:
+    """The directory's organisations in the file's countries or with its references, and their contacts."""
     wanted = [r.organisation for r in rows if r.organisation is not None]
     countries = sorted({o.country for o in wanted})
     refs = sorted({o.external_ref for o in wanted if o.external_ref})
     columns = [col(getattr(Organisation, name)) for name in ("id", *_ORGANISATION_FIELDS)]
     found: dict[int, Stored] = {}
+    scope = _in_directory(owner_id)
     for column, values in ((col(Organisation.country), countries), (col(Organisation.external_ref), refs)):
         for chunk in _chunks(values):
-            for record in session.exec(select(*columns).where(column.in_(chunk))).all():
+            for record in session.exec(select(*columns).where(column.in_(chunk), scope)).all():
                 found[record[0]] = Stored(record[0], dict(zip(_ORGANISATION_FIELDS, record[1:], strict=True)))
     existing = Existing(organisations=list(found.values()))
     # Only the contacts of organisations some row can match: bounded by the file, not the table.
@@ -205,6 +213,7 @@ class ImportPlan:
     rows: list[RowPlan]
     organisations: list[OrganisationPlan]
     contacts: list[ContactPlan]
+    owner_id: int | None = None  # the directory the file was matched against and writes into
     applied: bool = False
 
     @property
@@ -405,14 +414,20 @@ def build_plan(
     )
 
 
-def plan(session: Session, sheet: Sheet, *, content: bytes, file_name: str) -> ImportPlan:
-    """Read the rows, load what they can match, and plan; InvalidInput for missing columns."""
+def plan(
+    session: Session, sheet: Sheet, *, content: bytes, file_name: str, owner_id: int | None = None
+) -> ImportPlan:
+    """Read the rows, load what they can match in the owner's directory, and plan.
+
+    InvalidInput for missing columns. `owner_id` None is the directory of unowned records.
+    """
     columns = map_columns(sheet.header)
     rows = parse_rows(sheet, columns)
-    existing = load_existing(session, rows)
+    existing = load_existing(session, rows, owner_id=owner_id)
     import_plan = build_plan(
         sheet, columns, rows, existing, file_name=file_name, sha256=hashlib.sha256(content).hexdigest()
     )
+    import_plan.owner_id = owner_id
     if columns.ignored:
         import_plan.notices.append("ignored columns: " + ", ".join(f"'{c}'" for c in columns.ignored))
     return import_plan
@@ -466,6 +481,7 @@ def apply(session: Session, import_plan: ImportPlan, *, actor: str, accept_good_
         data={
             "file_name": import_plan.file_name,
             "sha256": import_plan.sha256,
+            "owner_id": import_plan.owner_id,
             "accepted_good_rows": bool(refused),
             "refused_rows": [r.row for r in refused],
             "counts": summary.model_dump(),
@@ -484,7 +500,10 @@ def _write(session: Session, import_plan: ImportPlan, now: datetime) -> None:
     # services' create/update, which flush one record at a time.
     new_organisations = [o for o in import_plan.organisations if o.outcome is Outcome.create]
     if new_organisations:
-        rows = [{**o.values, "created_at": now, "updated_at": now} for o in new_organisations]
+        rows = [
+            {**o.values, "owner_id": import_plan.owner_id, "created_at": now, "updated_at": now}
+            for o in new_organisations
+        ]
         statement = insert(Organisation).returning(col(Organisation.id), sort_by_parameter_order=True)
         for organisation, new_id in zip(
             new_organisations, session.exec(statement, params=rows).scalars(), strict=True

@@ -13,7 +13,7 @@ from models.pledge import Commitment
 from models.report import SignatoryStanding, Standing
 from models.signature import Signature
 from pledgeflow.errors import NotFound
-from services import campaigns
+from services import campaigns, signatures
 
 SHOWN_STATUSES = (CampaignStatus.launched, CampaignStatus.in_force, CampaignStatus.closed)
 
@@ -65,15 +65,29 @@ def listed(session: Session) -> list[Campaign]:
     )
 
 
+def _entry(session: Session, signature: Signature, standings: dict[int, str]) -> RegisterEntry:
+    facts = signatures.signed_facts(session, signature)
+    return RegisterEntry(
+        organisation=facts.organisation_name,
+        kind=facts.organisation_kind,
+        country=facts.organisation_country,
+        signed_at=signature.signed_at,
+        signer=f"{signature.signer_name}, {signature.signer_title}" if signature.publish_name else None,
+        withdrawn_at=signature.withdrawn_at,
+        standing=standings.get(signature.organisation_id, Standing.good.value),
+    )
+
+
 def register(session: Session, campaign: Campaign) -> Register:
     """What the register shows: no personal data beyond what signatories agreed to publish."""
     pledge = campaigns.launched_pledge(session, campaign)
     rows = session.exec(
-        select(Signature, Organisation)
-        .join(Organisation, col(Organisation.id) == Signature.organisation_id)
-        .where(Signature.campaign_id == campaign.id)
-        .order_by(col(Signature.signed_at))
+        select(Signature).where(Signature.campaign_id == campaign.id).order_by(col(Signature.signed_at))
     ).all()
+    # Only rows signed before the facts were copied read the organisations' current records.
+    old = {s.organisation_id for s in rows if s.organisation_name is None}
+    if old:
+        session.exec(select(Organisation).where(col(Organisation.id).in_(old))).all()
     standings = {
         row.organisation_id: row.standing.value
         for row in session.exec(
@@ -92,17 +106,6 @@ def register(session: Session, campaign: Campaign) -> Register:
         pledge_version=pledge.version,
         pledge_sha256=pledge.sha256,
         commitments=pledge.commitment_models(),
-        signatories=[
-            RegisterEntry(
-                organisation=org.name,
-                kind=org.kind.value,
-                country=org.country,
-                signed_at=sig.signed_at,
-                signer=f"{sig.signer_name}, {sig.signer_title}" if sig.publish_name else None,
-                withdrawn_at=sig.withdrawn_at,
-                standing=standings.get(org.id or 0, Standing.good.value),
-            )
-            for sig, org in rows
-        ],
+        signatories=[_entry(session, sig, standings) for sig in rows],
         invited=campaigns.count_invitations(session, campaign.id or 0),
     )

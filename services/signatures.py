@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from models.common import strip_bidi_controls
 from models.contact import Contact
 from models.invitation import OPEN_STATUSES, InvitationStatus
 from models.organisation import Organisation
@@ -44,6 +46,9 @@ def record(
     invitation = view.invitation
     if invitation.status not in OPEN_STATUSES:
         raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot be signed")
+    # What the signer typed reaches here through a workflow and cannot be refused any more; the
+    # register shows it, so bidirectional controls are dropped rather than stored.
+    signer_name, signer_title = strip_bidi_controls(signer_name), strip_bidi_controls(signer_title)
     signature = Signature(
         receipt_id=receipt_id,
         campaign_id=invitation.campaign_id,
@@ -53,6 +58,10 @@ def record(
         delegated_by_contact_id=invitation.delegated_by_contact_id,
         signer_name=signer_name,
         signer_title=signer_title,
+        signer_email=view.contact.email,
+        organisation_name=view.organisation.name,
+        organisation_kind=view.organisation.kind.value,
+        organisation_country=view.organisation.country,
         publish_name=publish_name,
         pledge_id=view.pledge.id or 0,
         pledge_version=view.pledge.version,
@@ -77,6 +86,9 @@ def record(
             "organisation_id": invitation.organisation_id,
             "signer_name": signer_name,
             "signer_title": signer_title,
+            "signer_email": view.contact.email,
+            "organisation_name": view.organisation.name,
+            "organisation_country": view.organisation.country,
             "delegated_by_contact_id": invitation.delegated_by_contact_id,
             "pledge_version": view.pledge.version,
             "pledge_sha256": view.pledge.sha256,
@@ -88,17 +100,46 @@ def record(
     return signature
 
 
+@dataclass(frozen=True)
+class SignedFacts:
+    """Who signed for which organisation, as it was at signing (or, for old rows, as it is now)."""
+
+    organisation_name: str
+    organisation_kind: str
+    organisation_country: str
+    signer_email: str | None
+
+
+def signed_facts(session: Session, signature: Signature) -> SignedFacts:
+    """The facts copied at signing; rows from before the copy fall back to the current records."""
+    organisation: Organisation | None = None
+    if None in (signature.organisation_name, signature.organisation_kind, signature.organisation_country):
+        organisation = session.get(Organisation, signature.organisation_id)
+        assert organisation is not None
+    signer_email = signature.signer_email
+    if signer_email is None:
+        contact = session.get(Contact, signature.contact_id)
+        signer_email = contact.email if contact else None
+    return SignedFacts(
+        organisation_name=signature.organisation_name or (organisation.name if organisation else ""),
+        organisation_kind=signature.organisation_kind or (organisation.kind.value if organisation else ""),
+        organisation_country=signature.organisation_country or (organisation.country if organisation else ""),
+        signer_email=signer_email,
+    )
+
+
 def public_view(session: Session, signature: Signature) -> SignaturePublic:
     """The signature with names resolved: 'B on behalf of X, delegated by A'."""
-    organisation = session.get(Organisation, signature.organisation_id)
+    facts = signed_facts(session, signature)
     delegator = (
         session.get(Contact, signature.delegated_by_contact_id) if signature.delegated_by_contact_id else None
     )
-    assert organisation is not None
     return SignaturePublic(
-        **signature.model_dump(),
-        organisation_name=organisation.name,
-        on_behalf_of=organisation.name,
+        **signature.model_dump(exclude={"organisation_name", "organisation_country", "signer_email"}),
+        organisation_name=facts.organisation_name,
+        organisation_country=facts.organisation_country,
+        signer_email=facts.signer_email,
+        on_behalf_of=facts.organisation_name,
         delegated_by=f"{delegator.name} <{delegator.email}>" if delegator else None,
     )
 

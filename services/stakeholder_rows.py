@@ -12,8 +12,8 @@ import pycountry
 from pydantic import ValidationError
 
 from models.common import validate_country
-from models.contact import ContactBase
-from models.organisation import OrganisationBase, OrganisationKind
+from models.contact import ContactDetails
+from models.organisation import OrganisationCreate, OrganisationKind
 from pledgeflow.errors import FieldProblem, InvalidInput
 from services.spreadsheet import Sheet
 
@@ -309,7 +309,7 @@ class _RowReader:
             name=raw["organisation"] or "-", kind=kind or OrganisationKind.other, country=country or "GH"
         )
         try:
-            model = OrganisationBase.model_validate(data)
+            model = OrganisationCreate.model_validate(data)
         except ValidationError as exc:
             self.refuse_model(exc, _ORGANISATION_FIELDS)
             return None
@@ -336,7 +336,7 @@ class _RowReader:
             locale=raw["locale"] or "en",
         )
         try:
-            model = ContactBase.model_validate(data)
+            model = ContactDetails.model_validate(data)
         except ValidationError as exc:
             self.refuse_model(exc, _CONTACT_FIELDS)
             return None

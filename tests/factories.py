@@ -102,6 +102,7 @@ def campaign_with_invitees(
                 session,
                 data=OrganisationCreate(name=f"{prefix}Organisation {index + 1}", kind=kind, country="GH"),
                 actor=ACTOR,
+                owner_id=user.id,  # in the coordinator's own directory, as the API creates them
             )
             contact = contacts.create(
                 session,

@@ -524,8 +524,11 @@ def test_a_file_where_every_row_is_refused_is_never_applied(db):
 
 def test_records_changed_since_the_plan_turn_into_a_conflict(db):
     content = csv_bytes([row()])
+    owner, _ = factories.coordinator(db)  # the database enforces unique names per owner
     with Session(db, expire_on_commit=False) as session:
-        plan = importer.plan(session, read_sheet(content, "s.csv"), content=content, file_name="s.csv")
+        plan = importer.plan(
+            session, read_sheet(content, "s.csv"), content=content, file_name="s.csv", owner_id=owner.id
+        )
         session.commit()
         with session_scope(db) as other:
             organisations.create(
@@ -534,6 +537,7 @@ def test_records_changed_since_the_plan_turn_into_a_conflict(db):
                     name="Ghana Freight Forwarders", kind="freight_forwarder", country="GH"
                 ),
                 actor="test",
+                owner_id=owner.id,
             )
         with pytest.raises(Conflict, match="changed while the file was imported"):
             importer.apply(session, plan, actor="test", accept_good_rows=False)
@@ -765,30 +769,33 @@ def cli_database(monkeypatch, database_url, db):
 
 
 def test_cli_dry_run_then_apply(cli_database, tmp_path):
+    factories.coordinator(cli_database)  # the --owner whose directory the file goes into
+    owner = ["--owner", "coordinator@wco.example"]
+    base = counts(cli_database)[2]  # the owner's own audit entries
     path = tmp_path / "stakeholders.csv"
     path.write_bytes(
         csv_bytes([row(), row(organisation="Tema Brokers", country="Atlantis", contact_email="a@tb.example")])
     )
     runner = CliRunner()
 
-    dry = runner.invoke(cli_app, ["import", "stakeholders", str(path)])
+    dry = runner.invoke(cli_app, ["import", "stakeholders", str(path), *owner])
     assert dry.exit_code == 2, dry.output
     assert "refused" in dry.output and "'Atlantis' is not a country" in dry.output
-    assert counts(cli_database) == (0, 0, 0)
+    assert counts(cli_database) == (0, 0, base)
 
-    refused = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply"])
-    assert refused.exit_code == 2 and counts(cli_database) == (0, 0, 0)
+    refused = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply", *owner])
+    assert refused.exit_code == 2 and counts(cli_database) == (0, 0, base)
 
     applied = runner.invoke(
-        cli_app, ["import", "stakeholders", str(path), "--apply", "--accept-good-rows", "--json"]
+        cli_app, ["import", "stakeholders", str(path), "--apply", "--accept-good-rows", "--json", *owner]
     )
     assert applied.exit_code == 0, applied.output
     report = json.loads(applied.output)
     assert report["applied"] is True and report["summary"]["rows"]["refused"] == 1
-    assert counts(cli_database) == (1, 1, 1)
+    assert counts(cli_database) == (1, 1, base + 1)
 
     path.write_bytes(csv_bytes([row()]))
-    again = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply"])
+    again = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply", *owner])
     assert again.exit_code == 0, again.output
     assert "nothing to import" in again.output
 
@@ -796,6 +803,9 @@ def test_cli_dry_run_then_apply(cli_database, tmp_path):
 def test_cli_reports_a_file_level_error(cli_database, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("organisation,kind,country\nCafé,company,GH\n".encode("cp1252"))
-    result = CliRunner().invoke(cli_app, ["import", "stakeholders", str(path)])
+    factories.coordinator(cli_database)
+    result = CliRunner().invoke(
+        cli_app, ["import", "stakeholders", str(path), "--owner", "coordinator@wco.example"]
+    )
     assert result.exit_code == 2
     assert "not UTF-8" in result.output
