@@ -132,9 +132,12 @@ def ensure_demo_campaign(engine: Engine) -> DemoCampaign:
         choices = []
         for name, kind, country, person, email, locale in DEMO_STAKEHOLDERS:
             organisation = organisations.find_by_name(
-                session, name=name, country=country
+                session, name=name, country=country, owner_id=coordinator.id
             ) or organisations.create(
-                session, data=OrganisationCreate(name=name, kind=kind, country=country), actor=ACTOR
+                session,
+                data=OrganisationCreate(name=name, kind=kind, country=country),
+                actor=ACTOR,
+                owner_id=coordinator.id,
             )
             contacts.find_or_create(
                 session,
