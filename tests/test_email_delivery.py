@@ -71,16 +71,17 @@ async def test_smtp_down_then_up_loses_nothing_and_sends_once(settings, db):
 
 async def test_a_refused_recipient_is_recorded_not_retried(settings, db, mailbox):
     seeded = factories.campaign_with_invitees(db, count=1)
-    factories.launch(db, seeded.campaign.id)
     from models.contact import ContactUpdate
     from pledgeflow.db import session_scope
     from services import contacts
 
+    # Before the launch: once launched, a pending invitation's address no longer changes.
     with session_scope(db) as session:
         contact = contacts.get_or_raise(session, seeded.contacts[0].id)
         contacts.update(
             session, contact=contact, data=ContactUpdate(email=f"gone@{REFUSED_DOMAIN}"), actor="t"
         )
+    factories.launch(db, seeded.campaign.id)
     result = await ActivityEnvironment().run(
         EmailActivities(email_delivery(settings, db)).send_email, _request(seeded.invitations[0].id)
     )
