@@ -24,9 +24,10 @@ from models.user import CampaignShare, Role
 from pledgeflow.config import Settings
 from pledgeflow.db import session_scope
 from services import campaigns, invitations, signatures
-from tests import factories
+from tests import factories, test_migrations
 from tests.conftest import TEST_SECRET
 
+empty_database = test_migrations.empty_database  # the fixture: an empty database of each kind
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Ghana \u202eCustoms" displays as "Ghana smotsuC"
 
 
@@ -629,3 +630,52 @@ async def test_bidirectional_controls_in_an_import_are_a_row_error(api, people):
         ("refused", [("contact_name", BIDI_REASON)]),
         ("create", []),
     ]
+
+
+# --- migration --------------------------------------------------------------------------------
+
+_OLD_ROWS = [
+    """INSERT INTO "user" (id, name, email, role, created_at)
+       VALUES (1, 'A', 'a@wco.example', 'coordinator', :now)""",
+    """INSERT INTO campaign (id, title, region, timezone, visibility, status, owner_id, register_key,
+       quorum, policy, review, created_at, pledge_version)
+       VALUES (1, 'Pact', 'GH', 'UTC', 'public', 'launched', 1, 'key1', '[]', '{}', '{}', :now, 1)""",
+    """INSERT INTO organisation (id, name, kind, country, created_at, updated_at)
+       VALUES (1, 'Invited Org', 'company', 'GH', :now, :now), (2, 'Never Invited', 'company', 'GH', :now, :now)""",
+    """INSERT INTO contact (id, name, email, locale, organisation_id, created_at, updated_at)
+       VALUES (1, 'Kofi', 'kofi@invited.example', 'en', 1, :now, :now)""",
+    """INSERT INTO pledge (id, title, introduction, campaign_id, version, commitments, sha256, created_at)
+       VALUES (1, 'P', '', 1, 1, '[]', 'abc', :now)""",
+    """INSERT INTO invitation (id, campaign_id, organisation_id, contact_id, status, created_at)
+       VALUES (1, 1, 1, 1, 'signed', :now)""",
+    """INSERT INTO signature (id, receipt_id, campaign_id, organisation_id, invitation_id, contact_id,
+       signer_name, signer_title, publish_name, pledge_id, pledge_version, pledge_sha256, signed_at)
+       VALUES (1, 'PF-OLD', 1, 1, 1, 1, 'Kofi', 'Head', true, 1, 1, 'abc', :now)""",
+]
+
+
+def test_the_migration_gives_invited_organisations_an_owner_and_old_signatures_their_facts(empty_database):
+    from sqlalchemy import text
+
+    from pledgeflow.migrations import migration_engine, upgrade_to_head
+
+    old = test_migrations._alembic(empty_database, "upgrade", "08800200aaeb")
+    assert old.returncode == 0, old.stderr
+    engine = migration_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            for statement in _OLD_ROWS:
+                connection.execute(text(statement), {"now": utcnow()})
+        upgrade_to_head(empty_database)
+        with engine.connect() as connection:
+            owners = connection.execute(text("SELECT id, owner_id FROM organisation ORDER BY id")).all()
+            facts = connection.execute(
+                text(
+                    "SELECT organisation_name, organisation_kind, organisation_country, signer_email "
+                    "FROM signature"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in owners] == [(1, 1), (2, None)], "only admins reach what no campaign invited"
+    assert [tuple(r) for r in facts] == [("Invited Org", "company", "GH", "kofi@invited.example")]
