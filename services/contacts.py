@@ -135,7 +135,7 @@ def find_or_create(
         session,
         data=ContactCreate(
             organisation_id=organisation_id,
-            name=strip_bidi_controls(name),
+            name=strip_bidi_controls(name).strip() or email,  # nothing left: the address names them
             email=email,
             title=strip_bidi_controls(title) if title is not None else None,
             locale=locale,

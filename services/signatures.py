@@ -48,7 +48,8 @@ def record(
         raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot be signed")
     # What the signer typed reaches here through a workflow and cannot be refused any more; the
     # register shows it, so bidirectional controls are dropped rather than stored.
-    signer_name, signer_title = strip_bidi_controls(signer_name), strip_bidi_controls(signer_title)
+    signer_name = strip_bidi_controls(signer_name).strip() or view.contact.name
+    signer_title = strip_bidi_controls(signer_title).strip()
     signature = Signature(
         receipt_id=receipt_id,
         campaign_id=invitation.campaign_id,

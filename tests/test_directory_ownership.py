@@ -507,6 +507,33 @@ def test_bidirectional_controls_a_signer_types_are_dropped_from_the_signature(db
         assert invitation.status is InvitationStatus.signed
 
 
+def test_bidirectional_controls_a_delegating_signatory_types_are_dropped_from_the_new_contact(db):
+    seeded = factories.campaign_with_invitees(db, count=2)
+    factories.launch(db, seeded.campaign.id or 0)
+    first, second = (i.id or 0 for i in seeded.invitations)
+    with session_scope(db) as session:
+        named = invitations.delegate(
+            session,
+            invitation_id=first,
+            name=f"Ama {RLO}iksA",
+            email="ama@org1.example",
+            title="Deputy\u2069",
+            locale="en",
+            at=utcnow(),
+        )
+        unnamed = invitations.delegate(
+            session,
+            invitation_id=second,
+            name=RLO,
+            email="yaw@org2.example",
+            title=None,
+            locale="en",
+            at=utcnow(),
+        )
+        people = [invitations.view(session, i.id or 0).contact for i in (named, unnamed)]
+        assert [(c.name, c.title) for c in people] == [("Ama iksA", "Deputy"), ("yaw@org2.example", None)]
+
+
 # --- validation: null, renames onto a taken name, bidirectional controls -----------------------
 
 
