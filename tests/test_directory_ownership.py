@@ -470,7 +470,7 @@ async def test_a_rename_after_signing_leaves_receipt_register_and_signatures_as_
     receipt = (await api.get("/receipts/PF-SIGNED-1.json")).json()
     assert (receipt["organisation_name"], receipt["organisation_country"]) == ("Organisation 1", "GH")
     page = (await api.get("/receipts/PF-SIGNED-1")).text
-    assert "Organisation 1" in page and "Renamed Later" not in page
+    assert "Organisation 1 (GH) signed the pledge" in page and "Renamed Later" not in page
     register = (await api.get(f"/register/{key}.json")).json()
     assert [(s["organisation"], s["kind"], s["country"], s["signer"]) for s in register["signatories"]] == [
         ("Organisation 1", "trade_association", "GH", "Kofi Mensah, Commissioner")
