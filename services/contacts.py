@@ -97,7 +97,6 @@ def update(session: Session, *, contact: Contact, data: ContactUpdate, actor: st
                 "while the link is open: delegate from the link, or wait until it is answered or closed",
                 errors=[FieldProblem("email", "the contact has a live invitation in a launched campaign")],
             )
-    if "email" in changes and changes["email"] != contact.email:
         taken = find_by_email(session, organisation_id=contact.organisation_id, email=changes["email"])
         if taken is not None and taken.id != contact.id:
             raise Conflict(

@@ -580,6 +580,17 @@ async def test_renaming_onto_a_name_taken_in_the_directory_is_a_conflict(api, pe
     assert taken_elsewhere.status_code == 200, "B's names do not constrain A's directory"
 
 
+async def test_readdressing_a_contact_onto_a_colleagues_address_is_a_conflict(api, people):
+    org = await _organisation(api, people.a)
+    await _contact(api, people.a, org["id"], email="kofi@gra.example")
+    second = await _contact(api, people.a, org["id"], email="ama@gra.example")
+    assert_problem(
+        await api.patch(f"/contacts/{second['id']}", json={"email": "KOFI@gra.example"}, headers=people.a),
+        409,
+        "email",
+    )
+
+
 BIDI_REASON = (
     "contains the Unicode bidirectional control U+202E, which can make the text display differently "
     "than written; remove it"
