@@ -203,8 +203,28 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget)
     parser.close()
 
 
+def _declared_parts(content: bytes) -> int | None:
+    """The number of entries the zip's end record declares (zip64 included), None if it has none.
+
+    Read before zipfile builds a ZipInfo per entry: 10 MB of empty entries is 200,000 of them.
+    """
+    end = content.rfind(b"PK\x05\x06", max(0, len(content) - 22 - 65_535))
+    if end < 0 or len(content) < end + 22:
+        return None
+    count = int.from_bytes(content[end + 10 : end + 12], "little")
+    locator = end - 20
+    if count == 0xFFFF and locator >= 0 and content[locator : locator + 4] == b"PK\x06\x07":
+        record = int.from_bytes(content[locator + 8 : locator + 16], "little")
+        if content[record : record + 4] == b"PK\x06\x06":
+            count = int.from_bytes(content[record + 32 : record + 40], "little")
+    return count
+
+
 def check_workbook(content: bytes) -> None:
     """Refuse a workbook whose parts exceed a limit or whose XML is unsafe; return when it is safe."""
+    declared = _declared_parts(content)
+    if declared is not None and declared > MAX_PARTS:
+        raise _refused(f"the workbook has {declared:,} parts; at most {MAX_PARTS:,} (limit: parts)")
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, ValueError):

@@ -24,6 +24,7 @@ from services.spreadsheet_limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_LINE_CHARS,
+    MAX_PARTS,
     MAX_ROWS,
     MAX_UNCOMPRESSED_BYTES,
     SheetRefused,
@@ -237,6 +238,24 @@ def test_a_workbook_with_one_200_mb_cell_is_refused_from_its_directory(tmp_path)
     )
 
 
+def test_a_workbook_just_under_the_limits_is_read_in_bounded_memory(tmp_path):
+    """57 MB of shared strings, each under the cell limit: read, within the same memory bound."""
+    head = "".join(f"<si><t>{s}</t></si>" for s in HEADER_STRINGS)
+
+    def strings() -> Any:
+        yield f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">{head}'.encode()
+        for number in range(1_900):
+            yield b"<si><t>" + (b"%06d" % number) * 5_000 + b"</t></si>"
+        yield b"</sst>"
+
+    content = workbook_with(xl__sharedStrings_dot_xml=strings())
+    assert MAX_UNCOMPRESSED_BYTES * 0.8 < total_uncompressed(content) < MAX_UNCOMPRESSED_BYTES
+    result = probe(tmp_path, content, "big-strings.xlsx")
+    assert result["status"] == 200, result["body"]
+    assert result["body"]["summary"]["rows"]["total"] == 1
+    assert result["growth_mb"] < MEMORY_LIMIT_MB and result["seconds"] < TIME_LIMIT_S
+
+
 def test_a_directory_that_lies_about_sizes_is_caught_while_inflating(tmp_path):
     content = lie_about_size(huge_cell_workbook(megabytes=60), SHARED_STRINGS, 4096)
     assert total_uncompressed(content) < 64 * 1024  # the directory claims a small workbook
@@ -290,6 +309,15 @@ def test_a_sheet_with_too_many_rows_is_refused_before_it_is_parsed():
         refused.value.errors[0].reason
         == f"{SHEET} has more than {MAX_ROWS:,} rows (limit: rows, {MAX_ROWS:,})"
     )
+
+
+def test_a_zip_of_a_hundred_thousand_empty_parts_is_refused_from_its_end_record(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for number in range(100_000):
+            archive.writestr(str(number), b"")
+    result = probe(tmp_path, out.getvalue(), "parts.xlsx")
+    assert_refused(result, 422, f"the workbook has 100,000 parts; at most {MAX_PARTS:,} (limit: parts)")
 
 
 def test_a_billion_laughs_is_refused(tmp_path):
