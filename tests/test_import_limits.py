@@ -24,6 +24,7 @@ from services.spreadsheet_limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_LINE_CHARS,
+    MAX_PART_BYTES,
     MAX_PARTS,
     MAX_ROWS,
     MAX_UNCOMPRESSED_BYTES,
@@ -318,6 +319,19 @@ def test_a_zip_of_a_hundred_thousand_empty_parts_is_refused_from_its_end_record(
             archive.writestr(str(number), b"")
     result = probe(tmp_path, out.getvalue(), "parts.xlsx")
     assert_refused(result, 422, f"the workbook has 100,000 parts; at most {MAX_PARTS:,} (limit: parts)")
+
+
+def test_a_styles_part_above_its_limit_is_refused():
+    """openpyxl builds a tree of the whole stylesheet (3.7 MB of styles: +47 MB); parts other than
+    sheets and shared strings are held to MAX_PART_BYTES."""
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    styles = b"<styleSheet><cellXfs>" + xf * (MAX_PART_BYTES // len(xf) + 1) + b"</cellXfs></styleSheet>"
+    with pytest.raises(SheetTooLarge) as refused:
+        read_sheet(workbook_with(xl__styles_dot_xml=styles), "styles.xlsx")
+    assert refused.value.errors[0].reason == (
+        f"the part xl/styles.xml unpacks to {len(styles) / 1048576:.1f} MB; at most "
+        f"{MAX_PART_BYTES / 1048576:.1f} MB is accepted (limit: part size)"
+    )
 
 
 def test_a_billion_laughs_is_refused(tmp_path):
