@@ -11,6 +11,7 @@ from api.responses import ERRORS_WRITE, Problem
 from models.stakeholder_import import ImportReport
 from services import importer
 from services.spreadsheet import MAX_BYTES, check_size, read_sheet
+from services.spreadsheet_limits import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -22,9 +23,16 @@ def _problem(description: str) -> dict[str, Any]:
 ERRORS_IMPORT: dict[int | str, dict[str, Any]] = {
     **ERRORS_WRITE,
     409: _problem("Some rows are refused and accept_good_rows is false: nothing was applied"),
-    413: _problem(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB"),
+    413: _problem(
+        f"The file is larger than {MAX_BYTES // 1024 // 1024} MB, a workbook unpacks to more than "
+        f"{MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB, or a cell or line is longer than its limit "
+        "(the problem names the limit and the value)"
+    ),
     415: _problem("Not a CSV or XLSX file"),
-    422: _problem("The file cannot be read (encoding, missing columns, no rows), or invalid parameters"),
+    422: _problem(
+        "The file cannot be read (encoding, missing columns, no rows, unsafe XML), has more rows or "
+        f"columns than accepted ({MAX_ROWS:,} rows, {MAX_COLUMNS} columns), or invalid parameters"
+    ),
 }
 
 

@@ -39,7 +39,7 @@ from services import invitations, reports
 from services.invitations import InvitationView
 from services.notifications import COORDINATOR_LOCALE
 from services.report_notifications import local_day, local_time
-from services.reports import EvidenceRefused, ItemInput
+from services.reports import EvidenceRefused, EvidenceTypeRefused, ItemInput
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted, ReviewCycleView
 
@@ -355,7 +355,7 @@ def _store_uploads(
     session: Session, form: FormData, page: ReportPage, keys: list[str], storage: Path, actor: str
 ) -> tuple[list[Problem], int]:
     """Store each file sent; the problems of the refused ones and the status that says why
-    (413 too large, 415 a type not accepted, 422 otherwise)."""
+    (413 too large, 415 content of a type not accepted, 422 otherwise)."""
     template = page.settings.template
     limit = template.max_file_mb * 1024 * 1024
     problems: list[Problem] = []
@@ -374,11 +374,7 @@ def _store_uploads(
                 problems.append(Problem("report.file_too_large", values))
                 statuses.add(413)
                 continue
-            if media_type not in template.allowed_types:
-                values |= {"type": media_type, "types": _type_names(template.allowed_types)}
-                problems.append(Problem("report.file_type", values))
-                statuses.add(415)
-                continue
+            # The type is judged from the content in add_evidence, not from what the browser sent.
             upload.file.seek(0)
             try:
                 reports.add_evidence(
@@ -392,6 +388,10 @@ def _store_uploads(
                     storage=storage,
                     actor=actor,
                 )
+            except EvidenceTypeRefused as exc:
+                values |= {"type": exc.media_type, "types": _type_names(template.allowed_types)}
+                problems.append(Problem("report.file_type", values))
+                statuses.add(415)
             except EvidenceRefused as exc:
                 problems.append(Problem("report.file_refused", values | {"reason": exc.detail}))
                 statuses.add(413 if any(e.reason == "file too large" for e in exc.errors) else 422)

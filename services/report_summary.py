@@ -6,7 +6,6 @@ need, so the API and the command line give the same answers.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from models.organisation import Organisation
 from models.pledge import Commitment
 from models.report import ItemStatus, Report, ReportItem, ReportStatus, SignatoryStanding, Standing
 from models.signature import Signature
+from pledgeflow.spreadsheet_formulas import SafeCsvWriter
 from services import campaigns
 
 NO_REPORT = "none"
@@ -191,9 +191,13 @@ CSV_COLUMNS = [
 
 
 def to_csv(summary: ReportSummary) -> str:
-    """One row per organisation and commitment, with the commitment's Arusha key factors."""
+    """One row per organisation and commitment, with the commitment's Arusha key factors.
+
+    Organisation names and commitment texts come from users: a cell a spreadsheet would run as a
+    formula is written as text (see pledgeflow.spreadsheet_formulas).
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for org in summary.organisations:
         for commitment in summary.commitments:

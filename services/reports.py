@@ -25,7 +25,7 @@ from models.report import (
 )
 from models.review import ReviewSettings
 from pledgeflow.errors import Conflict, FieldProblem, Forbidden, InvalidInput, not_found
-from services import audit, campaigns
+from services import audit, campaigns, evidence_types
 
 
 def settings_of(campaign: Campaign) -> ReviewSettings:
@@ -156,6 +156,14 @@ class EvidenceRefused(InvalidInput):
     """An upload that is too large or of a type the campaign does not accept."""
 
 
+class EvidenceTypeRefused(EvidenceRefused):
+    """An upload whose content is of a type the campaign does not accept (whatever it claimed)."""
+
+    def __init__(self, detail: str, *, media_type: str, errors: list[FieldProblem]) -> None:
+        super().__init__(detail, errors=errors)
+        self.media_type = media_type
+
+
 def add_evidence(
     session: Session,
     *,
@@ -168,7 +176,11 @@ def add_evidence(
     storage: Path,
     actor: str,
 ) -> Evidence:
-    """Store a file by its SHA-256 after checking size and type."""
+    """Store a file by its SHA-256 after checking its size and the type its content shows.
+
+    `content_type` is what the client declared: it is kept only to tell text/csv from text/plain.
+    The stored type is the sniffed one, so a download is never served as what the uploader claimed.
+    """
     _require_draft(report)
     field = f"items.{commitment_key}.files"
     limit = settings.template.max_file_mb * 1024 * 1024
@@ -177,13 +189,16 @@ def add_evidence(
             f"{filename} is {len(data) / 1048576:.1f} MB; the limit is {settings.template.max_file_mb} MB",
             errors=[FieldProblem(field, "file too large")],
         )
-    if content_type not in settings.template.allowed_types:
-        raise EvidenceRefused(
-            f"{filename} is {content_type}; accepted: {', '.join(settings.template.allowed_types)}",
-            errors=[FieldProblem(field, f"type {content_type} is not accepted")],
-        )
     if not data:
         raise EvidenceRefused(f"{filename} is empty", errors=[FieldProblem(field, "empty file")])
+    media_type = evidence_types.sniff(data, declared=content_type)
+    if media_type not in settings.template.allowed_types:
+        claimed = f" (declared {content_type})" if content_type and content_type != media_type else ""
+        raise EvidenceTypeRefused(
+            f"{filename} is {media_type}{claimed}; accepted: {', '.join(settings.template.allowed_types)}",
+            media_type=media_type,
+            errors=[FieldProblem(field, f"content of type {media_type}{claimed} is not accepted")],
+        )
     digest = hashlib.sha256(data).hexdigest()
     path = storage / digest[:2] / digest
     if not path.exists():
@@ -195,7 +210,7 @@ def add_evidence(
         report_id=report.id or 0,
         commitment_key=commitment_key,
         filename=Path(filename).name[:255] or "evidence",
-        content_type=content_type,
+        content_type=media_type,
         size=len(data),
         sha256=digest,
     )

@@ -4,6 +4,13 @@ Encoding: CSV files must be UTF-8 (with or without a byte-order mark). A file in
 encoding is refused with the offset of the first byte that is not UTF-8, never guessed: a
 Windows-1252 guess would silently garble a name saved as Windows-1256 (Arabic) or 1251, and
 names end up in emails and on the public register. The refusal says how to save as UTF-8.
+
+Limits: the upload is at most MAX_BYTES; what it unpacks to and what parsing builds (rows,
+columns, cell length, line length, XML entities) is bounded in services.spreadsheet_limits
+before openpyxl or the csv module see it.
+
+Formulas: a cell a spreadsheet would run (`=HYPERLINK(...)`, `+SUM(...)`, `@foo`, `=cmd|...`)
+is read as it is; `formula_refusal` says why the importer refuses it (see that function).
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 
 from pledgeflow.errors import FieldProblem, InvalidInput, PledgeflowError
+from pledgeflow.spreadsheet_formulas import formula_sign, sign_name
+from services import spreadsheet_limits
+from services.spreadsheet_limits import MAX_ROWS, check_csv_lines, check_record
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 50_000
 ALLOWED_TYPES = ".csv (UTF-8), .xlsx"
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -117,14 +126,33 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def formula_refusal(text: str) -> str | None:
+    """Why an imported cell is refused as a formula, or None when it is plain text.
+
+    Refused rather than stored: imported names and addresses travel beyond our own exports (emails,
+    the public register, receipts, API answers that others paste into spreadsheets), so escaping
+    only what we write is not enough, and silently adding a `'` would change the name an
+    organisation signs under. The coordinator sees the row and the column and fixes the cell.
+    """
+    sign = formula_sign(text)
+    if sign is None:
+        return None
+    return (
+        f"starts with {sign_name(sign)}: a spreadsheet would run it as a formula; "
+        "remove the sign (or the leading blank) and import again"
+    )
+
+
 def _read_csv(content: bytes) -> Sheet:
     text = _decode(content)
+    check_csv_lines(text)
     delimiter = _delimiter(text.split("\n", 1)[0])
     notices = [] if delimiter == "," else [f"columns are separated by {_DELIMITER_NAMES[delimiter]}"]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     try:
         for record in reader:
+            check_record(len(records) + 1, record)
             records.append(record)
             _check_row_count(records)
     except csv.Error as exc:
@@ -153,6 +181,8 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(content: bytes) -> Sheet:
     import openpyxl  # only imported when a workbook arrives
 
+    # Before openpyxl inflates anything: it loads every shared string into memory at once.
+    spreadsheet_limits.check_workbook(content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors: a damaged workbook has many faces
@@ -170,10 +200,12 @@ def _read_xlsx(content: bytes) -> Sheet:
         sheet.reset_dimensions()
         records: list[list[str]] = []
         for values in sheet.iter_rows(min_row=1, values_only=True):
-            records.append([_cell_text(v) for v in values])
+            cells = [_cell_text(v) for v in values]
+            check_record(len(records) + 1, cells)  # counted again as parsed: defence in depth
+            records.append(cells)
             _check_row_count(records)
         title = str(sheet.title)
-    except UnreadableFile:
+    except (UnreadableFile, PledgeflowError):
         raise
     except Exception as exc:  # a damaged sheet is only found while reading it
         raise UnreadableFile.because(

@@ -15,7 +15,7 @@ from models.common import validate_country
 from models.contact import ContactDetails
 from models.organisation import OrganisationCreate, OrganisationKind
 from pledgeflow.errors import FieldProblem, InvalidInput
-from services.spreadsheet import Sheet
+from services.spreadsheet import Sheet, formula_refusal
 
 # Canonical column -> the names coordinators use for it (compared without case, spaces or dashes).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -260,6 +260,8 @@ class _RowReader:
         position = self.columns.index.get(column)
         if position is None or position >= len(self.cells):
             return None
+        if reason := formula_refusal(self.cells[position]):
+            self.refuse(column, reason)
         return self.cells[position].strip() or None
 
     def refuse(self, column: str, reason: str) -> None:
