@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from temporalio.client import Client
@@ -24,7 +24,11 @@ from pledgeflow.cli_support import client_and_settings
 from pledgeflow.config import Settings, get_settings
 
 app = typer.Typer(
-    help="pledgeflow: collective-action workflows for integrity in customs.", no_args_is_help=True
+    help="pledgeflow: collective-action workflows for integrity in customs.",
+    no_args_is_help=True,
+    # Errors reach `main`, which prints one line; a pretty traceback could print local variables.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -44,17 +48,31 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _exit_past_sdk_threads() -> None:
-    """Exit 0 now, skipping interpreter teardown, once a command that used Temporal is done.
+def _exit_past_sdk_threads(code: int) -> NoReturn:
+    """Exit with `code` now, skipping interpreter teardown, once the command is done.
 
-    The SDK's Rust threads can outlive the event loop; when one calls into Python while the
-    interpreter finalizes, the process aborts with "PyGILState_Release: thread state ... must be
-    current" (SIGABRT, exit -6) although all work is done (temporalio/sdk-python#300).
+    The Temporal client's Rust (Tokio) threads outlive the event loop and hold Python objects;
+    when one of them drops such an object while the interpreter finalizes, the process aborts
+    with "Fatal Python error: PyGILState_Release: thread state ... must be current" (SIGABRT,
+    exit 134) although all its work is done: about 1 run in 5 of any command that connected
+    (temporalio/sdk-python#300, open; the SDK has no way to close a client or its runtime).
+    Every result is written and committed by now, so only the teardown is skipped: output and
+    logs are flushed first.
     """
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The process exit code a SystemExit asks for (None is success, text is a failure)."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    typer.secho(f"error: {exc.code}", fg=typer.colors.RED, err=True)
+    return 1
 
 
 def _logging(settings: Settings) -> None:
@@ -119,7 +137,6 @@ def worker() -> None:
             await asyncio.gather(*(w.shutdown() for w in workers.all()))
 
     asyncio.run(run())
-    _exit_past_sdk_threads()
 
 
 @app.command()
@@ -205,7 +222,6 @@ def ops_worker_health(
     if problems:
         _fail("; ".join(problems))
     typer.echo("ok")
-    _exit_past_sdk_threads()
 
 
 @token_app.command("create")
@@ -241,9 +257,23 @@ def _client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
     return client_and_settings()
 
 
-def main() -> None:
-    """Entry point for `python -m pledgeflow`."""
-    app(prog_name="pledgeflow")
+def main() -> NoReturn:
+    """Entry point of the `pledgeflow` script: run the command, print any failure as one line, exit."""
+    from pledgeflow.cli_errors import describe, format_traceback, traceback_wanted
+
+    try:
+        app(prog_name="pledgeflow")
+        code = 0
+    except SystemExit as exc:  # click ends every command, successful or not, with sys.exit
+        code = _exit_code(exc)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:
+        code, line = describe(exc)
+        if traceback_wanted():
+            sys.stderr.write(format_traceback(exc))
+        typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+    _exit_past_sdk_threads(code)
 
 
 if __name__ == "__main__":
