@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -14,14 +15,15 @@ from typing import Annotated, Any, NoReturn
 import typer
 from temporalio.client import Client
 
-from models.user import Role
+from models.user import MAX_TOKEN_DAYS, Role
 from pledgeflow import orchestration
 from pledgeflow.cli_audit import audit_app
 from pledgeflow.cli_campaigns import campaign_app, escalation_app
 from pledgeflow.cli_imports import import_app
 from pledgeflow.cli_reports import reports_app
-from pledgeflow.cli_support import client_and_settings
+from pledgeflow.cli_support import cli_actor, client_and_settings, fail_with
 from pledgeflow.config import Settings, get_settings
+from pledgeflow.errors import PledgeflowError
 
 app = typer.Typer(
     help="pledgeflow: collective-action workflows for integrity in customs.",
@@ -230,8 +232,16 @@ def token_create(
     name: Annotated[str, typer.Option(help="The user's name")] = "",
     role: Annotated[Role, typer.Option(help="admin, coordinator, reviewer or auditor")] = Role.coordinator,
     label: Annotated[str, typer.Option(help="What the token is for")] = "",
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=MAX_TOKEN_DAYS, help="Lifetime in days (default: PLEDGEFLOW_API_TOKEN_DAYS, 90)"
+        ),
+    ] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
+    from datetime import timedelta
+
     from email_validator import EmailNotValidError, validate_email
 
     from pledgeflow.db import create_tables, get_engine, session_scope
@@ -242,14 +252,64 @@ def token_create(
     except EmailNotValidError as exc:
         _fail(f"--email: {exc}")
         return
+    days = expires_in_days or get_settings().api_token_days
     engine = get_engine()
     create_tables(engine)
     with session_scope(engine) as session:
         user = users.get_or_create_user(session, email=address, name=name or address, role=role, actor="cli")
         if user.role is not role:
             _fail(f"{address} already exists with role {user.role.value}")
-        plain, _ = users.create_token(session, user=user, label=label, actor="cli")
+        plain, token = users.create_token(
+            session, user=user, label=label, actor="cli", lifetime=timedelta(days=days)
+        )
+        expires = token.expires_at
     typer.echo(plain)
+    typer.echo(f"token {token.id} of {address} expires {expires:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@token_app.command("list")
+def token_list(
+    email: Annotated[str | None, typer.Option(help="Only this user's tokens")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Every API token (never its secret): id, owner, prefix, label, state, expiry."""
+    from pledgeflow.db import get_engine, session_scope
+    from services import users
+
+    with session_scope(get_engine()) as session:
+        owner = None
+        if email is not None:
+            owner = users.get_user_by_email(session, email)
+            if owner is None:
+                _fail(f"--email: no user {email.lower()}")
+        rows = users.list_tokens(session, owner=owner)
+    if as_json:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+        return
+    for row in rows:
+        expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never"
+        typer.echo(
+            f"#{row.id:<5} {row.state.value:<8} {row.prefix}…  {row.user_email:<32} "
+            f"expires {expires}  {row.label}".rstrip()
+        )
+    if not rows:
+        typer.echo("no tokens")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(min=1, help="The id `token list` shows")]) -> None:
+    """Revoke a token: it gets 401 from now on."""
+    from pledgeflow.db import get_engine, session_scope
+    from services import users
+
+    try:
+        with session_scope(get_engine()) as session:
+            token = users.get_token_or_raise(session, token_id, owner=None)
+            users.revoke_token(session, token=token, actor=cli_actor())
+            prefix = token.prefix
+    except PledgeflowError as exc:
+        fail_with(exc)
+    typer.echo(f"token {token_id} ({prefix}…) revoked")
 
 
 def _client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
