@@ -119,3 +119,34 @@ async def test_a_checkpoint_history_is_for_auditors_not_the_owner_of_a_campaign_
                 for token in (auditor, admin):
                     response = await api.get(path, headers={"Authorization": f"Bearer {token}"})
                     assert response.status_code == 200, (path, response.text)
+
+
+async def test_checkpoint_now_through_the_api_for_coordinators_and_auditors(dev_env, settings, db, mailbox):
+    """Pressed twice back to back by two people, both checkpoints reach the auditor; reviewers 403."""
+    import httpx
+
+    from api.app import create_app
+
+    _, coordinator = factories.coordinator(db, email="amina@wco.example")
+    _, auditor = factories.coordinator(db, email="auditor@oversight.example", role=factories.Role.auditor)
+    _, reviewer = factories.coordinator(db, email="reviewer@wco.example", role=factories.Role.reviewer)
+
+    async def connect():
+        return dev_env.client
+
+    app = create_app(settings, engine=db, connect_temporal=connect)
+    async with (
+        running_workers(dev_env.client, settings, db),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+    ):
+        answers = [
+            await api.post("/audit/checkpoints", headers={"Authorization": f"Bearer {token}"})
+            for token in (coordinator, auditor, reviewer)
+        ]
+        assert [a.status_code for a in answers] == [202, 202, 403]
+        started = [a.json()["workflow_id"] for a in answers[:2]]
+        mails = await mailbox.wait_for_async(2, subject_contains="Audit checkpoint")
+        for workflow_id in started:
+            await dev_env.client.get_workflow_handle(workflow_id).result()
+    assert [m.recipients for m in mails] == [["auditor@oversight.example"]] * 2
+    assert answers[2].headers["content-type"] == "application/problem+json"
