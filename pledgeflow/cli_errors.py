@@ -52,7 +52,7 @@ def describe(exc: BaseException) -> tuple[int, str]:
         )
     if isinstance(exc, DBAPIError):
         original = exc.orig if exc.orig is not None else exc
-        return EXPECTED_EXIT, f"the database refused the command: {_first_line(str(original))}"
+        return EXPECTED_EXIT, f"database error: {_first_line(str(original))}"
     if isinstance(exc, ValidationError):
         fields = "; ".join(
             f"PLEDGEFLOW_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"

@@ -111,3 +111,33 @@ async def test_bad_settings_and_an_unreachable_temporal_get_one_line(empty_datab
     assert unreachable.code == 2 and unreachable.out == ""
     [line] = unreachable.err.splitlines()
     assert line.startswith("error: Temporal at 127.0.0.1:1 is unreachable: ")
+
+
+def test_an_unexpected_error_is_one_line_and_no_command_shows_local_variables():
+    from pledgeflow.cli import app
+    from pledgeflow.cli_errors import describe
+
+    assert describe(KeyError("campaign")) == (
+        1,
+        "unexpected KeyError: 'campaign' (PLEDGEFLOW_DEBUG=1 shows the traceback)",
+    )
+    assert (app.pretty_exceptions_enable, app.pretty_exceptions_show_locals) == (False, False)
+
+
+async def test_an_unmigrated_postgresql_database_gets_the_same_line(tmp_path):
+    from tests.test_migrations import temporary_postgres_database
+
+    with temporary_postgres_database(prefix="pf_cli") as url:
+        env = {
+            **os.environ,
+            "PLEDGEFLOW_ENV": "test",
+            "PLEDGEFLOW_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "PLEDGEFLOW_DATABASE_URL": url,
+        }
+        ran = await run_cli(env, "audit", "verify")
+    assert (ran.code, ran.out, ran.err) == (
+        2,
+        "",
+        'error: the database is not migrated (relation "audit_head" does not exist): '
+        "run `pledgeflow db upgrade`\n",
+    )
