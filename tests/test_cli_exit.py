@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from models.user import Role
 from pledgeflow import orchestration
 from pledgeflow.config import Settings
 from tests import factories
@@ -64,6 +65,20 @@ async def test_commands_that_reached_temporal_exit_0_every_time(dev_env, setting
     assert [r for r in runs if "Fatal Python error" in r.err] == []
     extended = [r.out.strip() for r in runs[::2]]
     assert extended == [f"deadline is now {first_deadline + timedelta(days=d)}" for d in range(1, 11)]
+
+
+@pytest.mark.devserver
+async def test_two_checkpoints_from_the_command_line_both_email(dev_env, settings: Settings, db, mailbox):
+    """`pledgeflow audit checkpoint` twice at once: two runs, two emails, none skipped."""
+    factories.coordinator(db, email="auditor@oversight.example", role=Role.auditor)
+    env = worker_env(settings, dev_env.client.service_client.config.target_host)
+    async with running_workers(dev_env.client, settings, db):
+        runs = await asyncio.gather(*(run_cli(env, "audit", "checkpoint") for _ in range(2)))
+        mails = await mailbox.wait_for_async(2, subject_contains="Audit checkpoint")
+    assert [r.code for r in runs] == [0, 0], [r.err for r in runs]
+    started = {r.out.split()[1] for r in runs}
+    assert len(started) == 2 and all(w.startswith(orchestration.MANUAL_CHECKPOINT_PREFIX) for w in started)
+    assert [m.recipients for m in mails] == [["auditor@oversight.example"]] * 2
 
 
 @pytest.fixture
