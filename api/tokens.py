@@ -6,7 +6,7 @@ Another user's token answers 404, as if it did not exist, so token ids do not le
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -17,6 +17,9 @@ from services import users
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
+ERRORS_LIST: dict[int | str, dict[str, Any]] = {401: ERRORS_READ[401]}
+ERRORS_CREATE: dict[int | str, dict[str, Any]] = {**ERRORS_LIST, 422: ERRORS_WRITE[422]}
+ERRORS_REVOKE: dict[int | str, dict[str, Any]] = {**ERRORS_READ, 422: ERRORS_WRITE[422]}
 TokenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The token's id, as listed")]
 
 
@@ -25,13 +28,13 @@ def _owner_scope(user: User) -> User | None:
     return None if user.role is Role.admin else user
 
 
-@router.get("", response_model=list[ApiTokenPublic], responses=ERRORS_READ)
+@router.get("", response_model=list[ApiTokenPublic], responses=ERRORS_LIST)
 def list_tokens(session: SessionDep, user: UserDep) -> list[ApiTokenPublic]:
     """The caller's tokens (an admin: every user's), newest first, without their secrets."""
     return users.list_tokens(session, owner=_owner_scope(user))
 
 
-@router.post("", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED, responses=ERRORS_WRITE)
+@router.post("", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED, responses=ERRORS_CREATE)
 def create_token(
     body: ApiTokenCreate, session: SessionDep, user: UserDep, context: ContextDep
 ) -> ApiTokenCreated:
@@ -43,7 +46,7 @@ def create_token(
     return ApiTokenCreated(**users.to_public(session, token).model_dump(), token=plain)
 
 
-@router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS_READ)
+@router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS_REVOKE)
 def revoke_token(token_id: TokenId, session: SessionDep, user: UserDep) -> Response:
     """Revoke one of the caller's tokens (an admin: anyone's); it answers 401 from now on."""
     token = users.get_token_or_raise(session, token_id, owner=_owner_scope(user))
