@@ -23,6 +23,7 @@ from api import (
     register,
     report_pages,
     reports,
+    tokens,
 )
 from api.context import ApiContext
 from api.csrf import CsrfGuard
@@ -77,6 +78,7 @@ def create_app(
         audit.router,
         reports.router,
         report_pages.router,
+        tokens.router,
     ):
         app.include_router(router)
 

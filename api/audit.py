@@ -2,7 +2,8 @@
 
 Admins and auditors use every route. A coordinator reads the history, runs and timeline of the
 workflows of campaigns they can see (404 for others, so ids do not leak); replay and verify are
-for admins and auditors. Reviewers get 403.
+for admins and auditors. Coordinators, like auditors, may take a checkpoint now (it only emails
+the chain's head to the auditors). Reviewers get 403.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from api.deps import ContextDep, SessionDep, UserDep, can_see_campaign, require_
 from api.responses import Problem
 from models.campaign import Campaign
 from models.user import Role, User
-from pledgeflow import audit_chain
+from pledgeflow import audit_chain, orchestration
 from pledgeflow.errors import InvalidInput, not_found
 from pledgeflow.history import export, replay, upload
 from pledgeflow.history.owner import campaign_of
@@ -102,6 +103,12 @@ class ReplayReport(BaseModel):
     clean: bool
     summary: str
     runs: list[RunReplayPublic]
+
+
+class CheckpointStarted(BaseModel):
+    """A checkpoint taken now: its workflow emails the chain's head to every auditor."""
+
+    workflow_id: str
 
 
 class ChainVerdictPublic(BaseModel):
@@ -284,3 +291,11 @@ def verify_audit_log(session: SessionDep, user: UserDep) -> ChainVerdictPublic:
         first_bad_seq=verdict.first_bad_seq,
         problem=verdict.problem,
     )
+
+
+@router.post("/checkpoints", response_model=CheckpointStarted, status_code=202, responses=ERRORS_AUDIT)
+async def checkpoint_now(user: UserDep, context: ContextDep) -> CheckpointStarted:
+    """Take a checkpoint now, as a run of its own (never skipped while another one runs)."""
+    require_role(user, *READERS)
+    workflow_id = await orchestration.checkpoint_now(await context.temporal(), context.settings)
+    return CheckpointStarted(workflow_id=workflow_id)

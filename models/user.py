@@ -34,6 +34,12 @@ class UserPublic(UserBase):
     id: int
 
 
+class TokenState(StrEnum):
+    active = "active"
+    revoked = "revoked"
+    expired = "expired"
+
+
 class ApiToken(SQLModel, table=True):
     """A bearer token; only its SHA-256 is kept, the secret is shown once at creation."""
 
@@ -46,6 +52,51 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # None only for tokens made before tokens expired; every new token gets a date.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def state(self, now: datetime) -> TokenState:
+        """Whether the token still lets its holder in, at `now`."""
+        if self.revoked_at is not None:
+            return TokenState.revoked
+        if self.expires_at is not None and self.expires_at <= now:
+            return TokenState.expired
+        return TokenState.active
+
+
+MAX_TOKEN_DAYS = 3650
+
+
+class ApiTokenCreate(SQLModel):
+    """What the caller asks for; the token is always their own."""
+
+    label: str = Field(default="", max_length=200, description="What the token is for")
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TOKEN_DAYS,
+        description="Lifetime in days; the server's default (PLEDGEFLOW_API_TOKEN_DAYS) when not given",
+    )
+
+
+class ApiTokenPublic(SQLModel):
+    """A token as listed: never its secret, only the first characters to recognise it."""
+
+    id: int
+    user_id: int
+    user_email: str
+    prefix: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    state: TokenState
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    """A token just made: the only answer that carries the secret."""
+
+    token: str = Field(description="The bearer token; shown this once, stored only as a hash")
 
 
 class CampaignShare(SQLModel, table=True):

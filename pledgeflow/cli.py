@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
 import sys
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from temporalio.client import Client
 
-from models.user import Role
+from models.user import MAX_TOKEN_DAYS, Role
 from pledgeflow import orchestration
 from pledgeflow.cli_audit import audit_app
 from pledgeflow.cli_campaigns import campaign_app, escalation_app
 from pledgeflow.cli_imports import import_app
 from pledgeflow.cli_reports import reports_app
-from pledgeflow.cli_support import client_and_settings
+from pledgeflow.cli_support import cli_actor, client_and_settings, fail_with
 from pledgeflow.config import Settings, get_settings
+from pledgeflow.errors import PledgeflowError
 
 app = typer.Typer(
-    help="pledgeflow: collective-action workflows for integrity in customs.", no_args_is_help=True
+    help="pledgeflow: collective-action workflows for integrity in customs.",
+    no_args_is_help=True,
+    # Errors reach `main`, which prints one line; a pretty traceback could print local variables.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -44,17 +50,31 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _exit_past_sdk_threads() -> None:
-    """Exit 0 now, skipping interpreter teardown, once a command that used Temporal is done.
+def _exit_past_sdk_threads(code: int) -> NoReturn:
+    """Exit with `code` now, skipping interpreter teardown, once the command is done.
 
-    The SDK's Rust threads can outlive the event loop; when one calls into Python while the
-    interpreter finalizes, the process aborts with "PyGILState_Release: thread state ... must be
-    current" (SIGABRT, exit -6) although all work is done (temporalio/sdk-python#300).
+    The Temporal client's Rust (Tokio) threads outlive the event loop and hold Python objects;
+    when one of them drops such an object while the interpreter finalizes, the process aborts
+    with "Fatal Python error: PyGILState_Release: thread state ... must be current" (SIGABRT,
+    exit 134) although all its work is done: about 1 run in 5 of any command that connected
+    (temporalio/sdk-python#300, open; the SDK has no way to close a client or its runtime).
+    Every result is written and committed by now, so only the teardown is skipped: output and
+    logs are flushed first.
     """
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The process exit code a SystemExit asks for (None is success, text is a failure)."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    typer.secho(f"error: {exc.code}", fg=typer.colors.RED, err=True)
+    return 1
 
 
 def _logging(settings: Settings) -> None:
@@ -119,7 +139,6 @@ def worker() -> None:
             await asyncio.gather(*(w.shutdown() for w in workers.all()))
 
     asyncio.run(run())
-    _exit_past_sdk_threads()
 
 
 @app.command()
@@ -205,7 +224,6 @@ def ops_worker_health(
     if problems:
         _fail("; ".join(problems))
     typer.echo("ok")
-    _exit_past_sdk_threads()
 
 
 @token_app.command("create")
@@ -214,8 +232,16 @@ def token_create(
     name: Annotated[str, typer.Option(help="The user's name")] = "",
     role: Annotated[Role, typer.Option(help="admin, coordinator, reviewer or auditor")] = Role.coordinator,
     label: Annotated[str, typer.Option(help="What the token is for")] = "",
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=MAX_TOKEN_DAYS, help="Lifetime in days (default: PLEDGEFLOW_API_TOKEN_DAYS, 90)"
+        ),
+    ] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
+    from datetime import timedelta
+
     from email_validator import EmailNotValidError, validate_email
 
     from pledgeflow.db import create_tables, get_engine, session_scope
@@ -226,14 +252,64 @@ def token_create(
     except EmailNotValidError as exc:
         _fail(f"--email: {exc}")
         return
+    days = expires_in_days or get_settings().api_token_days
     engine = get_engine()
     create_tables(engine)
     with session_scope(engine) as session:
         user = users.get_or_create_user(session, email=address, name=name or address, role=role, actor="cli")
         if user.role is not role:
             _fail(f"{address} already exists with role {user.role.value}")
-        plain, _ = users.create_token(session, user=user, label=label, actor="cli")
+        plain, token = users.create_token(
+            session, user=user, label=label, actor="cli", lifetime=timedelta(days=days)
+        )
+        expires = token.expires_at
     typer.echo(plain)
+    typer.echo(f"token {token.id} of {address} expires {expires:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@token_app.command("list")
+def token_list(
+    email: Annotated[str | None, typer.Option(help="Only this user's tokens")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Every API token (never its secret): id, owner, prefix, label, state, expiry."""
+    from pledgeflow.db import get_engine, session_scope
+    from services import users
+
+    with session_scope(get_engine()) as session:
+        owner = None
+        if email is not None:
+            owner = users.get_user_by_email(session, email)
+            if owner is None:
+                _fail(f"--email: no user {email.lower()}")
+        rows = users.list_tokens(session, owner=owner)
+    if as_json:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+        return
+    for row in rows:
+        expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never"
+        typer.echo(
+            f"#{row.id:<5} {row.state.value:<8} {row.prefix}…  {row.user_email:<32} "
+            f"expires {expires}  {row.label}".rstrip()
+        )
+    if not rows:
+        typer.echo("no tokens")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(min=1, help="The id `token list` shows")]) -> None:
+    """Revoke a token: it gets 401 from now on."""
+    from pledgeflow.db import get_engine, session_scope
+    from services import users
+
+    try:
+        with session_scope(get_engine()) as session:
+            token = users.get_token_or_raise(session, token_id, owner=None)
+            users.revoke_token(session, token=token, actor=cli_actor())
+            prefix = token.prefix
+    except PledgeflowError as exc:
+        fail_with(exc)
+    typer.echo(f"token {token_id} ({prefix}…) revoked")
 
 
 def _client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
@@ -241,9 +317,23 @@ def _client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
     return client_and_settings()
 
 
-def main() -> None:
-    """Entry point for `python -m pledgeflow`."""
-    app(prog_name="pledgeflow")
+def main() -> NoReturn:
+    """Entry point of the `pledgeflow` script: run the command, print any failure as one line, exit."""
+    from pledgeflow.cli_errors import describe, format_traceback, traceback_wanted
+
+    try:
+        app(prog_name="pledgeflow")
+        code = 0
+    except SystemExit as exc:  # click ends every command, successful or not, with sys.exit
+        code = _exit_code(exc)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:
+        code, line = describe(exc)
+        if traceback_wanted():
+            sys.stderr.write(format_traceback(exc))
+        typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+    _exit_past_sdk_threads(code)
 
 
 if __name__ == "__main__":

@@ -190,17 +190,18 @@ def schedule() -> None:
 
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
-    """Take a checkpoint now (trigger the schedule): verify the chain and email its head."""
+    """Take a checkpoint now (a run of its own, never skipped): verify the chain and email its head."""
     from pledgeflow import orchestration
     from pledgeflow.config import get_settings
 
-    async def run() -> None:
+    async def run() -> str:
         client = await _client()
-        await orchestration.ensure_checkpoint_schedule(client, get_settings())
-        await client.get_schedule_handle(CHECKPOINT).trigger()
+        settings = get_settings()
+        await orchestration.ensure_checkpoint_schedule(client, settings)
+        return await orchestration.checkpoint_now(client, settings)
 
-    _run(run())
-    typer.echo("checkpoint triggered: the auditors will receive the head hash")
+    workflow_id = _run(run())
+    typer.echo(f"checkpoint {workflow_id} started: the auditors will receive the head hash")
 
 
 def _hours() -> float:

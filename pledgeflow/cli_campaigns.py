@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -42,7 +43,16 @@ def _run(action: Callable[[Settings, Client], Awaitable[T]]) -> T:
 
 
 def _echo(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, default=str))
+    typer.echo(json.dumps(_plain(value), indent=2, default=str))
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses (a workflow's query results), nested ones too, as dicts that JSON can print."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 @campaign_app.command("launch")
@@ -65,7 +75,7 @@ def progress(campaign_id: int) -> None:
     async def action(settings: Settings, client: Client) -> Any:
         return await orchestration.campaign_progress(client, campaign_id)
 
-    _echo(_run(action).__dict__)
+    _echo(_run(action))
 
 
 @campaign_app.command("add-invitees")
@@ -144,7 +154,7 @@ def lifecycle(campaign_id: int) -> None:
     async def action(settings: Settings, client: Client) -> Any:
         return await run_query(orchestration.campaign_handle(client, campaign_id), CampaignWorkflow.lifecycle)
 
-    _echo([event.__dict__ for event in _run(action)])
+    _echo(_run(action))
 
 
 def _pledge_of(invitation_id: int) -> tuple[int, int, str]:

@@ -10,7 +10,7 @@ import typer
 from temporalio.client import Client
 
 from pledgeflow.config import Settings, get_settings
-from pledgeflow.errors import PledgeflowError
+from pledgeflow.errors import PledgeflowError, Unavailable
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -27,12 +27,21 @@ def fail_with(error: PledgeflowError) -> NoReturn:
 
 def client_and_settings() -> tuple[Settings, Coroutine[Any, Any, Client]]:
     """Settings, and a connection to their Temporal (the embedded server's port by default)."""
-    from pledgeflow.temporal import connect
-
     settings = get_settings()
     if settings.embedded_temporal:
         settings = settings.model_copy(update={"temporal_address": f"127.0.0.1:{settings.dev_server_port}"})
-    return settings, connect(settings)
+    return settings, _connect(settings)
+
+
+async def _connect(settings: Settings) -> Client:
+    """A client, or Unavailable naming the address (the SDK raises a bare RuntimeError)."""
+    from pledgeflow.temporal import connect
+
+    try:
+        return await connect(settings)
+    except (RuntimeError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise Unavailable(f"Temporal at {settings.temporal_address} is unreachable: {reason}") from exc
 
 
 def cli_actor() -> str:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEFAULT_SECRET_KEY
     link_ttl_days: int = 120
+    api_token_days: int = Field(default=90, ge=1, le=3650)  # lifetime of a new API token by default
     templates_dir: Path = PROJECT_ROOT / "templates"
 
     # Operations

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import (
     Client,
@@ -86,6 +87,7 @@ async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgres
 
 
 CHECKPOINT_SCHEDULE_ID = "audit-checkpoint"
+MANUAL_CHECKPOINT_PREFIX = f"{CHECKPOINT_SCHEDULE_ID}-now-"
 
 
 async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None:
@@ -108,3 +110,21 @@ async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None
         await client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID).update(
             lambda _: ScheduleUpdate(schedule=schedule)
         )
+
+
+async def checkpoint_now(client: Client, settings: Settings) -> str:
+    """Take a checkpoint at once, as its own workflow run; its workflow id is returned.
+
+    Not a trigger of the schedule: the schedule skips a run while the previous one is still
+    open (its overlap policy), so a second "checkpoint now" pressed meanwhile would be dropped
+    without a word. A run of its own either starts or raises.
+    """
+    workflow_id = f"{MANUAL_CHECKPOINT_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    await client.start_workflow(
+        AuditCheckpointWorkflow.run,
+        CheckpointInput(email_task_queue=settings.email_task_queue),
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    return workflow_id

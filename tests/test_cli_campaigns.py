@@ -99,3 +99,39 @@ async def test_escalations_listed_and_handled_from_the_command_line(cli_env, ts_
         await handle.execute_update(
             PledgeWorkflow.decline, DeclineRequest(invitation_id=seeded.invitations[0].id, reason="no")
         )
+
+
+async def test_progress_prints_each_group_as_a_json_object(cli_env, ts_env, settings, db, mailbox):
+    from models.organisation import OrganisationKind
+    from models.quorum import RuleKind, StakeholderGroup
+
+    seeded = factories.campaign_with_invitees(
+        db,
+        count=2,
+        quorum=[
+            StakeholderGroup(name="Brokers", kinds=[OrganisationKind.trade_association], rule=RuleKind.all)
+        ],
+    )
+    cid = str(seeded.campaign.id)
+    async with running_workers(ts_env.client, settings, db):
+        code, out = await cli("campaign", "launch", cid)
+        assert code == 0, out
+        await mailbox.wait_for_async(2)
+
+        async def progress():
+            code, out = await cli("campaign", "progress", cid)
+            assert code == 0, out
+            return json.loads(out)
+
+        shown = await eventually(progress, lambda p: p["invited"] == 2)
+    assert shown["groups"] == [
+        {
+            "name": "Brokers",
+            "rule": "all",
+            "members": 2,
+            "signed": 0,
+            "target": 2,
+            "met": False,
+            "impossible": False,
+        }
+    ]

@@ -245,3 +245,29 @@ def test_a_sending_limit_must_be_positive():
 
     with pytest.raises(ValidationError, match="email_max_per_second"):
         Settings(email_max_per_second=0)
+
+
+async def test_a_long_french_subject_arrives_exactly_as_rendered(settings, db, mailbox):
+    """Folded over several lines, the Subject decodes with no leading space and nothing lost."""
+    from models.campaign import Campaign
+    from pledgeflow.db import session_scope
+
+    seeded = factories.campaign_with_invitees(db, count=1, locales=["fr"])
+    title = (
+        "Intégrité du dédouanement au port autonome d\u2019Abidjan : engagement des commissionnaires agréés"
+    )
+    with session_scope(db) as session:
+        campaign = session.get(Campaign, seeded.campaign.id)
+        assert campaign is not None
+        campaign.title = title
+        session.add(campaign)
+    factories.launch(db, seeded.campaign.id)
+    activities = EmailActivities(email_delivery(settings, db))
+    sent = await ActivityEnvironment().run(activities.send_email, _request(seeded.invitations[0].id))
+    [mail] = mailbox.messages
+    with Session(db) as session:
+        row = session.exec(select(EmailMessage).where(EmailMessage.message_id == sent.message_id)).one()
+    raw_subject = mail.raw.split(b"Subject:", 1)[1].split(b"\n", 1)[0]
+    assert raw_subject.startswith(b" =?utf-8?"), "folded straight after the colon"
+    assert row.subject.startswith("Invitation à signer : ") and row.subject.endswith(f"({title})")
+    assert mail.subject == row.subject

@@ -47,7 +47,7 @@ def test_token_create_prints_a_token_that_authenticates(cli_database):
         app, ["token", "create", "--email", "Auditor@Example.org", "--role", "auditor"]
     )
     assert result.exit_code == 0, result.output
-    token = result.output.strip()
+    token = result.stdout.strip()  # the expiry is told on stderr
     assert token.startswith("pf_")
     with Session(cli_database) as session:
         user = users.authenticate(session, token)

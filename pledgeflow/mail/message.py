@@ -53,7 +53,13 @@ class OutgoingEmail:
         mime["To"] = ", ".join(self.to)
         if self.cc:
             mime["Cc"] = ", ".join(self.cc)
-        mime["Subject"] = self.subject if self.subject.isascii() else Header(self.subject, "utf-8").encode()
+        # Encoded knowing its name, the first encoded word fits after "Subject: "; without it the
+        # header was folded right after the colon, which most mail clients show as a leading space.
+        mime["Subject"] = (
+            self.subject
+            if self.subject.isascii()
+            else Header(self.subject, "utf-8", header_name="Subject").encode()
+        )
         for name, value in self.headers.items():
             mime[name] = value
         mime.attach(MIMEText(self.text, "plain", "utf-8"))
