@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.responses import Problem, problem_content
 from pledgeflow.errors import FieldProblem, PledgeflowError
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A number the database cannot hold (SQLite's OverflowError, PostgreSQL's DataError).
+
+    The bounded parameter types of api/deps.py refuse such numbers before any query; this net
+    catches those that still arrive through a body field or a route that forgot the bound.
+    """
+    log.warning("a value the database refused on %s %s: %s", request.method, request.url.path, type(exc))
+    reason = "a number is out of range for the database"
+    diagnostic = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_primary", None)
+    if isinstance(exc, DataError) and diagnostic:
+        reason = f"the database refused a value: {diagnostic}"
+    return problem_response(
+        request,
+        status=422,
+        slug="invalid-input",
+        title="The request has invalid fields",
+        detail=reason,
+        errors=[FieldProblem("request", reason)],
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -105,9 +128,46 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error response of the OpenAPI schema as the problem+json this API answers with.
+
+    FastAPI documents its own 422 (HTTPValidationError as application/json) on every route with
+    parameters; the handler above answers a problem instead, so the schema says so.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = problem_content()
+                    if status == "422" and response.get("description") == "Validation Error":
+                        response["description"] = "Invalid fields; each is named with its reason"
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make app.openapi() document problem+json for every error (built once, then cached)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document_problems(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into a problem."""
+    """Register the handlers that turn every error into a problem, and document them."""
+    install_openapi(app)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(PledgeflowError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
