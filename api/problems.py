@@ -47,6 +47,20 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(location[0] if location else "body")
 
 
+def _field_problem(err: dict[str, Any]) -> FieldProblem:
+    """One pydantic error as a field and a reason."""
+    if err.get("type") == "json_invalid":
+        # Its location is ("body", <character position>): the field is the body, the position a detail.
+        location = err.get("loc", ("body", 0))
+        reason = (
+            f"not valid JSON: {err.get('ctx', {}).get('error', 'decode error')} at character {location[-1]}"
+        )
+        return FieldProblem("body", reason)
+    return FieldProblem(
+        _field_path(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    )
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PledgeflowError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -63,13 +77,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [
-        FieldProblem(
-            _field_path(tuple(err.get("loc", ()))),
-            str(err.get("msg", "invalid")).removeprefix("Value error, "),
-        )
-        for err in exc.errors()
-    ]
+    problems = [_field_problem(err) for err in exc.errors()]
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems)
     return problem_response(
         request,
@@ -83,9 +91,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
-        exc.status_code, "http-error"
-    )
+    slug = {
+        400: "bad-request",
+        404: "not-found",
+        405: "method-not-allowed",
+        401: "unauthorized",
+        403: "forbidden",
+    }.get(exc.status_code, "http-error")
     return problem_response(
         request,
         status=exc.status_code,
@@ -132,7 +144,8 @@ def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Every error response of the OpenAPI schema as the problem+json this API answers with.
 
     FastAPI documents its own 422 (HTTPValidationError as application/json) on every route with
-    parameters; the handler above answers a problem instead, so the schema says so.
+    parameters, and nothing for the 400 it answers to a body it cannot parse; the handlers above
+    answer a problem for both, so the schema says so.
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -140,6 +153,9 @@ def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     components["Problem"] = problem_schema
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            if "requestBody" in operation:
+                # FastAPI answers 400 itself when a body cannot be parsed (not JSON, a broken form).
+                operation["responses"].setdefault("400", {"description": "The body could not be parsed"})
             for status, response in operation.get("responses", {}).items():
                 if status[0] in "45":
                     response["content"] = problem_content()
