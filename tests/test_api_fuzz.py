@@ -5,7 +5,7 @@ server and real workers (with the loopback SMTP server), over records seeded thr
 that generated requests also reach real ids. Every response must conform to the schema (status,
 content type, body), no response is a 5xx, and every error is a problem+json document.
 
-Bounded for a 2-core machine: PLEDGEFLOW_FUZZ_EXAMPLES examples per operation (default 20, no
+Bounded for a 2-core machine: PLEDGEFLOW_FUZZ_EXAMPLES examples per operation (default 40, no
 per-example deadline). The figures (operations, requests, statuses, 5xx) are printed at the end and
 written to PLEDGEFLOW_FUZZ_REPORT (a JSON file) when that is set.
 """
@@ -44,7 +44,9 @@ from tests import factories
 from tests.conftest import TEST_SECRET, _empty_all_tables
 from tests.helpers import running_workers
 
-EXAMPLES = int(os.environ.get("PLEDGEFLOW_FUZZ_EXAMPLES", "20"))
+pytestmark = pytest.mark.db  # it runs on SQLite and on PostgreSQL (about 40 s each on 2 cores)
+
+EXAMPLES = int(os.environ.get("PLEDGEFLOW_FUZZ_EXAMPLES", "40"))
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "errors"}
 
 
@@ -170,15 +172,27 @@ def fuzz_stack(
             json.dump({**summary, "server_errors": figures.server_errors}, report, indent=2)
 
 
-def _with_seeded_ids(values: dict[str, Any] | None, ids: dict[str, int]) -> st.SearchStrategy[Any]:
-    """The generated values, or the same with every valid id swapped for a seeded record's id."""
-    if not values:
-        return st.just(values)
-    swapped = {
-        name: ids[name] if name in ids and isinstance(v, int) and 1 <= v <= MAX_RECORD_ID else v
-        for name, v in values.items()
-    }
-    return st.sampled_from([values, swapped])
+def _seeded(value: Any, ids: dict[str, int]) -> Any:
+    """The value with every valid id (by its name: campaign_id, organisation_id...) made a seeded one."""
+    if isinstance(value, dict):
+        return {
+            name: ids[name]
+            if name in ids and isinstance(v, int) and 1 <= v <= MAX_RECORD_ID
+            else _seeded(v, ids)
+            for name, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_seeded(item, ids) for item in value]
+    return value
+
+
+def _with_seeded_ids(values: Any, ids: dict[str, int]) -> st.SearchStrategy[Any]:
+    """The generated values, or the same with the seeded records' ids, so requests reach real rows.
+
+    Only ids that are already valid are swapped: a negative case stays negative.
+    """
+    swapped = _seeded(values, ids)
+    return st.just(values) if swapped == values else st.sampled_from([values, swapped])
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +208,10 @@ def fuzz_schema(fuzz_stack: Stack) -> schemathesis.BaseSchema:
     @schema.hook
     def flatmap_query(context: Any, query: dict[str, Any] | None) -> st.SearchStrategy[Any]:
         return _with_seeded_ids(query, ids)
+
+    @schema.hook
+    def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
+        return _with_seeded_ids(body, ids)
 
     return schema
 
