@@ -21,8 +21,17 @@ class RecipientRole(StrEnum):
     focal_point = "focal_point"  # the regional body's focal point
 
 
+# Ten years: a reminder or a level later than that is a typo, and a number of days past what a
+# datetime holds would fail the chasing workflow at launch (timedelta overflow), not the request.
+MAX_POLICY_DAYS = 3660
+
+PolicyDays = Annotated[int, Field(le=MAX_POLICY_DAYS)]
+
+
 class LadderLevel(BaseModel):
-    after_days: int = Field(description="Days after the invitation when this level is reached")
+    after_days: int = Field(
+        le=MAX_POLICY_DAYS, description="Days after the invitation when this level is reached"
+    )
     recipient: RecipientRole | None = Field(description="Who is written to at this level")
 
 
@@ -62,10 +71,10 @@ class QuietHours(BaseModel):
 
 
 class ChasePolicy(BaseModel):
-    reminder_days: list[int] = Field(
+    reminder_days: list[PolicyDays] = Field(
         default_factory=lambda: [7, 14, 21], description="Reminders, in days after the invitation"
     )
-    reminder_days_before_deadline: list[int] = Field(
+    reminder_days_before_deadline: list[PolicyDays] = Field(
         default_factory=lambda: [3], description="Reminders, in days before the deadline"
     )
     ladder: list[LadderLevel] | None = Field(

@@ -140,3 +140,25 @@ async def test_a_body_that_cannot_be_decoded_is_the_documented_400_problem(api, 
         "https://pledgeflow.org/problems/bad-request",
         "There was an error parsing the body",
     )
+
+
+@pytest.mark.parametrize(
+    ("policy", "field"),
+    [
+        ({"reminder_days": [7, 10**23]}, "policy.reminder_days.1"),
+        ({"reminder_days_before_deadline": [3661]}, "policy.reminder_days_before_deadline.0"),
+        ({"ladder": [{"after_days": 10**23, "recipient": "contact"}]}, "policy.ladder.0.after_days"),
+    ],
+)
+async def test_a_chasing_delay_past_ten_years_is_a_422_not_a_stuck_workflow(api, db, policy, field):
+    """timedelta(days=10**23) would fail the chasing workflow at launch; the request is refused instead."""
+    _, token = factories.coordinator(db)
+    response = await api.post(
+        "/campaigns",
+        json={"title": "T", "region": "GH", "timezone": "Africa/Accra", "policy": policy},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": field, "reason": "Input should be less than or equal to 3660"}
+    ]
