@@ -168,3 +168,15 @@ async def test_a_huge_evidence_id_is_a_422(client, value, prefix):
     assert [e["field"] for e in body["errors"]] == ["evidence_id"]
     # the largest id passes the bound and the page answers as for any unknown report
     assert (await http.get(f"{prefix}/{token}/evidence/{LARGEST}")).status_code == 404
+
+
+@pytest.mark.parametrize("value", TOO_BIG)
+async def test_a_huge_campaign_in_a_workflow_id_is_an_unknown_workflow(client, value):
+    """The history routes read the campaign out of the workflow id: past the table's range, none."""
+    http, _, token = client
+    for view in ("history", "runs", "timeline"):
+        response = await http.get(
+            f"/audit/workflows/campaign-{value}/{view}", headers={"Authorization": f"Bearer {token}"}
+        )
+        body = _assert_problem(response, 404)
+        assert body["detail"] == f"workflow campaign-{value} does not exist"
