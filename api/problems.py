@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.responses import Problem, problem_content
+from api.responses import PROBLEM_MEDIA_TYPE, Problem, problem_content
 from pledgeflow.errors import FieldProblem, PledgeflowError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://pledgeflow.org/problems/"
-MEDIA_TYPE = "application/problem+json"
+MEDIA_TYPE = PROBLEM_MEDIA_TYPE
 
 
 def problem_response(

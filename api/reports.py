@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import ContextDep, Cycle, RecordId, SessionDep, UserDep, can_see_campaign, require_role
-from api.responses import ERRORS_READ, ERRORS_TEMPORAL
+from api.responses import ERRORS_READ, ERRORS_READ_STATE, ERRORS_TEMPORAL
 from api.workflow_calls import run_query, run_update
 from models.campaign import Campaign
 from models.common import utcnow
@@ -80,7 +80,9 @@ def list_reports(
     return [reports.public_view(session, report) for report in rows]
 
 
-@router.get("/campaigns/{campaign_id}/reports/summary", response_model=ReportSummary, responses=ERRORS_READ)
+@router.get(
+    "/campaigns/{campaign_id}/reports/summary", response_model=ReportSummary, responses=ERRORS_READ_STATE
+)
 def reports_summary(
     campaign_id: RecordId,
     session: SessionDep,
@@ -96,7 +98,7 @@ def reports_summary(
     "/campaigns/{campaign_id}/reports.csv",
     response_class=Response,
     responses={
-        **ERRORS_READ,
+        **ERRORS_READ_STATE,
         200: {"content": {"text/csv": {}}, "description": "One row per organisation and commitment"},
     },
 )

@@ -42,6 +42,10 @@ ERRORS_READ: dict[int | str, dict[str, Any]] = {
     401: _problem("No or unknown API token"),
     404: _problem("Unknown id, or not visible to this token"),
 }
+ERRORS_READ_STATE: dict[int | str, dict[str, Any]] = {
+    **ERRORS_READ,
+    409: _problem("Not readable in the current state (the campaign has no pledge yet)"),
+}
 ERRORS_WRITE: dict[int | str, dict[str, Any]] = {
     **ERRORS_READ,
     403: _problem("The token's role may not change this"),

@@ -162,3 +162,16 @@ async def test_a_chasing_delay_past_ten_years_is_a_422_not_a_stuck_workflow(api,
     assert response.json()["errors"] == [
         {"field": field, "reason": "Input should be less than or equal to 3660"}
     ]
+
+
+@pytest.mark.parametrize("path", ["/campaigns/{id}/reports/summary", "/campaigns/{id}/reports.csv"])
+async def test_a_summary_before_the_pledge_is_the_documented_409(api, db, openapi, path):
+    seeded = factories.campaign_with_invitees(db, count=0, with_pledge=False)
+    response = await api.get(
+        path.replace("{id}", str(seeded.campaign.id)), headers={"Authorization": f"Bearer {seeded.token}"}
+    )
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == f"campaign {seeded.campaign.id} has no pledge"
+    documented = openapi["paths"][path.replace("{id}", "{campaign_id}")]["get"]["responses"]
+    assert documented["409"]["content"] == PROBLEM
