@@ -13,6 +13,7 @@ written to PLEDGEFLOW_FUZZ_REPORT (a JSON file) when that is set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -133,7 +134,11 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def fuzz_stack(
-    engine: Engine, database_url: str, mail_sink: MailSink, ts_env: WorkflowEnvironment
+    request: pytest.FixtureRequest,
+    engine: Engine,
+    database_url: str,
+    mail_sink: MailSink,
+    ts_env: WorkflowEnvironment,
 ) -> Iterator[Stack]:
     """The app, its workers and seeded records: a draft campaign with a pledge and three invitees."""
     _empty_all_tables(engine)
@@ -165,8 +170,11 @@ def fuzz_stack(
     figures = Figures()
     with WorkersThread(app_settings.temporal_address, app_settings, engine):
         yield Stack(app=app, token=seeded.token, ids=ids, figures=figures)
-    summary = figures.summary()
-    print("\nSchemathesis figures: " + json.dumps(summary))
+    summary = {**figures.summary(), "database": engine.dialect.name}
+    # Past pytest's capture, so the figures show without -s.
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print("\nSchemathesis figures: " + json.dumps(summary), flush=True)
     if os.environ.get("PLEDGEFLOW_FUZZ_REPORT"):
         with open(os.environ["PLEDGEFLOW_FUZZ_REPORT"], "w", encoding="utf-8") as report:
             json.dump({**summary, "server_errors": figures.server_errors}, report, indent=2)
