@@ -56,10 +56,11 @@ class Figures:
     """What the run did, for the lead's closing note."""
 
     operations: set[str] = field(default_factory=set)
+    started: set[str] = field(default_factory=set)  # operations whose test ran (a -k run does part)
     requests: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=time.monotonic)
 
     def record(self, label: str, status: int, detail: str) -> None:
         self.operations.add(label)
@@ -75,7 +76,7 @@ class Figures:
             "5xx": sum(n for s, n in self.statuses.items() if s >= 500),
             "statuses": {str(s): n for s, n in sorted(self.statuses.items())},
             "examples_per_operation": EXAMPLES,
-            "seconds": round(time.monotonic() - self.started, 1),
+            "seconds": round(time.monotonic() - self.started_at, 1),
         }
 
 
@@ -268,6 +269,7 @@ def test_every_operation_conforms_and_never_fails(
     label: str, fuzz_schema: schemathesis.BaseSchema, fuzz_stack: Stack
 ) -> None:
     """Valid and invalid requests alike: no 5xx, problem+json errors, responses as documented."""
+    fuzz_stack.figures.started.add(label)
     method, path = label.split(" ", 1)
     operation = fuzz_schema[path][method]
     # The token is a fixed header: negative cases mutate the rest of the request, not the credentials
@@ -297,5 +299,7 @@ def test_every_operation_conforms_and_never_fails(
 
 def test_the_run_covered_every_operation(fuzz_stack: Stack) -> None:
     """After the fuzz test: every documented operation was called, and none answered a 5xx."""
+    if fuzz_stack.figures.started != set(OPERATIONS):
+        pytest.skip("only part of the operations were fuzzed in this run")
     assert fuzz_stack.figures.operations == set(OPERATIONS)
     assert fuzz_stack.figures.server_errors == []
