@@ -33,8 +33,10 @@ RecordIdFilter = Annotated[
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many records to skip")]
 """Where a page of a list starts."""
 
-Number = Annotated[int | None, Query(ge=0, le=MAX_RECORD_ID)]
-"""An optional whole number a list is filtered by (an escalation level)."""
+LevelFilter = Annotated[
+    int | None, Query(ge=0, le=MAX_RECORD_ID, description="Only escalations of this level")
+]
+"""An optional escalation level a list is filtered by."""
 
 Cycle = Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID, description="The newest cycle when not given")]
 """A reporting cycle of a campaign, counted from 1."""

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import (
     ContextDep,
-    Number,
+    LevelFilter,
     RecordId,
     RecordIdFilter,
     SessionDep,
@@ -33,7 +33,7 @@ def list_escalations(
     user: UserDep,
     campaign_id: RecordIdFilter = None,
     status: EscalationStatus | None = None,
-    level: Number = None,
+    level: LevelFilter = None,
 ) -> list[EscalationPublic]:
     """Escalations of the campaigns this token may see, newest first."""
     visible = None
