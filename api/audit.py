@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from temporalio.client import WorkflowHistory
 
-from api.deps import ContextDep, SessionDep, UserDep, can_see_campaign, require_role
+from api.deps import MAX_RECORD_ID, ContextDep, SessionDep, UserDep, can_see_campaign, require_role
 from api.responses import Problem
 from models.campaign import Campaign
 from models.user import Role, User
@@ -127,7 +127,12 @@ def _may_read(session: Session, user: User, workflow_id: str) -> None:
     if user.role in AUDITORS:
         return
     campaign_id = campaign_of(workflow_id)
-    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    # An id past what the table holds names no campaign (and would make the driver fail).
+    campaign = (
+        session.get(Campaign, campaign_id)
+        if campaign_id is not None and 1 <= campaign_id <= MAX_RECORD_ID
+        else None
+    )
     if campaign is None or not can_see_campaign(session, user, campaign):
         raise not_found("workflow", workflow_id)
 

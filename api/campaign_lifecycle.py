@@ -11,7 +11,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for
+from api.deps import ContextDep, RecordId, SessionDep, UserDep, actor_of, campaign_for
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
 from api.workflow_calls import run_query, run_update
 from models.campaign import CampaignStatus
@@ -67,7 +67,7 @@ def _future(deadline: date, zone_name: str) -> None:
 
 @router.post("/{campaign_id}/extend-deadline", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
 async def extend_deadline(
-    campaign_id: int, body: DeadlineBody, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, body: DeadlineBody, session: SessionDep, user: UserDep, context: ContextDep
 ) -> LifecycleAnswer:
     """Move the signature deadline later; everyone who has not answered is told the new date."""
     campaign = campaign_for(session, user, campaign_id, write=True)
@@ -93,7 +93,7 @@ async def extend_deadline(
 
 @router.post("/{campaign_id}/cancel", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
 async def cancel_campaign(
-    campaign_id: int, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
 ) -> LifecycleAnswer:
     """Cancel: everyone invited is told, and open links then say the campaign was cancelled."""
     campaign = campaign_for(session, user, campaign_id, write=True)
@@ -118,7 +118,7 @@ async def cancel_campaign(
 
 @router.post("/{campaign_id}/close", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
 async def close_campaign(
-    campaign_id: int, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, body: ReasonBody, session: SessionDep, user: UserDep, context: ContextDep
 ) -> LifecycleAnswer:
     """Close the campaign: no more answers are taken."""
     campaign = campaign_for(session, user, campaign_id, write=True)
@@ -133,7 +133,7 @@ async def close_campaign(
 
 @router.get("/{campaign_id}/lifecycle", response_model=list[LifecycleEventPublic], responses=ERRORS_TEMPORAL)
 async def lifecycle(
-    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
 ) -> list[LifecycleEventPublic]:
     """The coordinator actions taken on the launched campaign, with who took them."""
     campaign_for(session, user, campaign_id)
@@ -161,8 +161,8 @@ def _invitation_in(session: SessionDep, campaign_id: int, invitation_id: int) ->
     responses=ERRORS_TEMPORAL,
 )
 async def reopen_invitation(
-    campaign_id: int,
-    invitation_id: int,
+    campaign_id: RecordId,
+    invitation_id: RecordId,
     body: DeadlineBody,
     session: SessionDep,
     user: UserDep,
@@ -189,8 +189,8 @@ async def reopen_invitation(
     responses=ERRORS_TEMPORAL,
 )
 async def extend_invitation_deadline(
-    campaign_id: int,
-    invitation_id: int,
+    campaign_id: RecordId,
+    invitation_id: RecordId,
     body: DeadlineBody,
     session: SessionDep,
     user: UserDep,

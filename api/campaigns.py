@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
-from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
+from api.deps import ContextDep, Offset, RecordId, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
 from api.workflow_calls import run_update
 from models.campaign import CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
@@ -68,7 +68,7 @@ def create_campaign(data: CampaignCreate, session: SessionDep, user: UserDep) ->
 def list_campaigns(
     session: SessionDep,
     user: UserDep,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[CampaignPublic]:
     """The campaigns this token may see."""
@@ -77,14 +77,14 @@ def list_campaigns(
 
 
 @router.get("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_READ)
-def read_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> CampaignPublic:
+def read_campaign(campaign_id: RecordId, session: SessionDep, user: UserDep) -> CampaignPublic:
     """One campaign."""
     return campaigns.public(campaign_for(session, user, campaign_id))
 
 
 @router.patch("/{campaign_id}", response_model=CampaignPublic, responses=ERRORS_WRITE)
 def update_campaign(
-    campaign_id: int, data: CampaignUpdate, session: SessionDep, user: UserDep
+    campaign_id: RecordId, data: CampaignUpdate, session: SessionDep, user: UserDep
 ) -> CampaignPublic:
     """Change a campaign's settings."""
     campaign = campaign_for(session, user, campaign_id, write=True)
@@ -92,7 +92,9 @@ def update_campaign(
 
 
 @router.put("/{campaign_id}/pledge", status_code=201, response_model=PledgePublic, responses=ERRORS_WRITE)
-def attach_pledge(campaign_id: int, data: PledgeCreate, session: SessionDep, user: UserDep) -> PledgePublic:
+def attach_pledge(
+    campaign_id: RecordId, data: PledgeCreate, session: SessionDep, user: UserDep
+) -> PledgePublic:
     """Attach a new version of the pledge (only while the campaign is a draft)."""
     campaign = campaign_for(session, user, campaign_id, write=True)
     pledge = campaigns.attach_pledge(session, campaign=campaign, data=data, actor=actor_of(user))
@@ -100,7 +102,7 @@ def attach_pledge(campaign_id: int, data: PledgeCreate, session: SessionDep, use
 
 
 @router.get("/{campaign_id}/pledge", response_model=PledgePublic, responses=ERRORS_READ)
-def read_pledge(campaign_id: int, session: SessionDep, user: UserDep) -> PledgePublic:
+def read_pledge(campaign_id: RecordId, session: SessionDep, user: UserDep) -> PledgePublic:
     """The pledge: the version frozen at launch, or the newest draft."""
     campaign = campaign_for(session, user, campaign_id)
     pledge = campaigns.current_pledge(session, campaign_id)
@@ -118,7 +120,7 @@ def read_pledge(campaign_id: int, session: SessionDep, user: UserDep) -> PledgeP
     responses=ERRORS_TEMPORAL,
 )
 async def choose_invitees(
-    campaign_id: int,
+    campaign_id: RecordId,
     session: SessionDep,
     user: UserDep,
     context: ContextDep,
@@ -159,7 +161,7 @@ async def choose_invitees(
 
 @router.post("/{campaign_id}/launch", status_code=202, response_model=LaunchResult, responses=ERRORS_TEMPORAL)
 async def launch_campaign(
-    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
 ) -> LaunchResult:
     """Freeze the pledge and start the campaign workflow; launching twice invites no one twice."""
     campaign = campaign_for(session, user, campaign_id, write=True)
@@ -174,7 +176,7 @@ async def launch_campaign(
 
 @router.get("/{campaign_id}/progress", response_model=ProgressPublic, responses=ERRORS_TEMPORAL)
 async def campaign_progress(
-    campaign_id: int, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
 ) -> ProgressPublic:
     """Counts from the campaign workflow's query (invited, signed, declined, delegated)."""
     campaign = campaign_for(session, user, campaign_id)
@@ -199,10 +201,10 @@ async def campaign_progress(
 
 @router.get("/{campaign_id}/invitations", response_model=list[InvitationPublic], responses=ERRORS_READ)
 def list_invitations(
-    campaign_id: int,
+    campaign_id: RecordId,
     session: SessionDep,
     user: UserDep,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(500, ge=1, le=5000),
 ) -> list[InvitationPublic]:
     """The campaign's invitations with their status."""
@@ -211,7 +213,7 @@ def list_invitations(
 
 
 @router.get("/{campaign_id}/signatures", response_model=list[SignaturePublic], responses=ERRORS_READ)
-def list_signatures(campaign_id: int, session: SessionDep, user: UserDep) -> list[SignaturePublic]:
+def list_signatures(campaign_id: RecordId, session: SessionDep, user: UserDep) -> list[SignaturePublic]:
     """Who signed, for which organisation, when, with which pledge hash."""
     campaign_for(session, user, campaign_id)
     return signatures.list_for_campaign(session, campaign_id=campaign_id)

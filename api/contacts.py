@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from api.deps import SessionDep, UserDep, actor_of, require_writer
+from api.deps import Offset, RecordId, RecordIdFilter, SessionDep, UserDep, actor_of, require_writer
 from api.responses import ERRORS_READ, ERRORS_WRITE
 from models.contact import ContactCreate, ContactPublic, ContactUpdate
 from services import contacts, directory
@@ -24,8 +24,8 @@ def create_contact(data: ContactCreate, session: SessionDep, user: UserDep) -> C
 def list_contacts(
     session: SessionDep,
     user: UserDep,
-    organisation_id: int | None = None,
-    offset: int = Query(0, ge=0),
+    organisation_id: RecordIdFilter = None,
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[ContactPublic]:
     """The contacts this token may see, by id, optionally of one organisation."""
@@ -40,13 +40,15 @@ def list_contacts(
 
 
 @router.get("/{contact_id}", response_model=ContactPublic, responses=ERRORS_READ)
-def read_contact(contact_id: int, session: SessionDep, user: UserDep) -> ContactPublic:
+def read_contact(contact_id: RecordId, session: SessionDep, user: UserDep) -> ContactPublic:
     """One contact (404 when it is not one this token may see)."""
     return ContactPublic.model_validate(directory.contact_for(session, user, contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactPublic, responses=ERRORS_WRITE)
-def update_contact(contact_id: int, data: ContactUpdate, session: SessionDep, user: UserDep) -> ContactPublic:
+def update_contact(
+    contact_id: RecordId, data: ContactUpdate, session: SessionDep, user: UserDep
+) -> ContactPublic:
     """Change some fields of a contact; its address cannot change while a signing link is live (409)."""
     require_writer(user)
     contact = directory.contact_for(session, user, contact_id, write=True)

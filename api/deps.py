@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
@@ -15,6 +15,31 @@ from models.user import CampaignShare, Role, User
 from pledgeflow.db import read_only
 from pledgeflow.errors import Forbidden, Unauthorized, not_found
 from services import users
+
+# Every id column is an `integer`: PostgreSQL holds up to 2^31 - 1 there (SQLite more). A bigger number
+# cannot name a row, and would make the driver fail (DataError, or SQLite's OverflowError past 2^63)
+# instead of a 404; bounding the parameters also documents the range in the OpenAPI schema.
+MAX_RECORD_ID = 2**31 - 1
+MAX_OFFSET = 2**63 - 1  # OFFSET is a bigint in PostgreSQL and SQLite alike
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A record id (1 to 2^31 - 1)")]
+"""An id in a route's path."""
+
+RecordIdFilter = Annotated[
+    int | None, Query(ge=1, le=MAX_RECORD_ID, description="Only records of this id (1 to 2^31 - 1)")
+]
+"""An optional id a list is filtered by."""
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many records to skip")]
+"""Where a page of a list starts."""
+
+LevelFilter = Annotated[
+    int | None, Query(ge=0, le=MAX_RECORD_ID, description="Only escalations of this level")
+]
+"""An optional escalation level a list is filtered by."""
+
+Cycle = Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID, description="The newest cycle when not given")]
+"""A reporting cycle of a campaign, counted from 1."""
 
 
 def get_context(request: Request) -> ApiContext:

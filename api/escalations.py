@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
+from api.deps import (
+    ContextDep,
+    LevelFilter,
+    RecordId,
+    RecordIdFilter,
+    SessionDep,
+    UserDep,
+    actor_of,
+    campaign_for,
+    require_writer,
+)
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
 from api.workflow_calls import send_signal
 from models.common import utcnow
@@ -21,9 +31,9 @@ router = APIRouter(prefix="/escalations", tags=["escalations"])
 def list_escalations(
     session: SessionDep,
     user: UserDep,
-    campaign_id: int | None = None,
+    campaign_id: RecordIdFilter = None,
     status: EscalationStatus | None = None,
-    level: int | None = None,
+    level: LevelFilter = None,
 ) -> list[EscalationPublic]:
     """Escalations of the campaigns this token may see, newest first."""
     visible = None
@@ -38,7 +48,7 @@ def list_escalations(
 
 @router.post("/{escalation_id}/handle", response_model=EscalationPublic, responses=ERRORS_TEMPORAL)
 async def handle_escalation(
-    escalation_id: int, body: EscalationHandle, session: SessionDep, user: UserDep, context: ContextDep
+    escalation_id: RecordId, body: EscalationHandle, session: SessionDep, user: UserDep, context: ContextDep
 ) -> EscalationPublic:
     """Mark handled with a note; that stops the ladder for this invitation."""
     require_writer(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from api.deps import SessionDep, UserDep, actor_of, require_writer
+from api.deps import Offset, RecordId, SessionDep, UserDep, actor_of, require_writer
 from api.responses import ERRORS_READ, ERRORS_WRITE
 from models.organisation import OrganisationCreate, OrganisationPublic, OrganisationUpdate
 from services import directory, organisations
@@ -24,7 +24,7 @@ def create_organisation(data: OrganisationCreate, session: SessionDep, user: Use
 def list_organisations(
     session: SessionDep,
     user: UserDep,
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[OrganisationPublic]:
     """The organisations this token may see, by id: its own, and those invited to its campaigns."""
@@ -35,14 +35,14 @@ def list_organisations(
 
 
 @router.get("/{organisation_id}", response_model=OrganisationPublic, responses=ERRORS_READ)
-def read_organisation(organisation_id: int, session: SessionDep, user: UserDep) -> OrganisationPublic:
+def read_organisation(organisation_id: RecordId, session: SessionDep, user: UserDep) -> OrganisationPublic:
     """One organisation (404 when it is not one this token may see)."""
     return OrganisationPublic.model_validate(directory.organisation_for(session, user, organisation_id))
 
 
 @router.patch("/{organisation_id}", response_model=OrganisationPublic, responses=ERRORS_WRITE)
 def update_organisation(
-    organisation_id: int, data: OrganisationUpdate, session: SessionDep, user: UserDep
+    organisation_id: RecordId, data: OrganisationUpdate, session: SessionDep, user: UserDep
 ) -> OrganisationPublic:
     """Change some fields of an organisation of the caller's directory."""
     require_writer(user)

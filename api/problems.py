@@ -8,14 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.responses import PROBLEM_MEDIA_TYPE, Problem, problem_content
 from pledgeflow.errors import FieldProblem, PledgeflowError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://pledgeflow.org/problems/"
-MEDIA_TYPE = "application/problem+json"
+MEDIA_TYPE = PROBLEM_MEDIA_TYPE
 
 
 def problem_response(
@@ -45,6 +47,20 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(location[0] if location else "body")
 
 
+def _field_problem(err: dict[str, Any]) -> FieldProblem:
+    """One pydantic error as a field and a reason."""
+    if err.get("type") == "json_invalid":
+        # Its location is ("body", <character position>): the field is the body, the position a detail.
+        location = err.get("loc", ("body", 0))
+        reason = (
+            f"not valid JSON: {err.get('ctx', {}).get('error', 'decode error')} at character {location[-1]}"
+        )
+        return FieldProblem("body", reason)
+    return FieldProblem(
+        _field_path(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    )
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PledgeflowError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -61,13 +77,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [
-        FieldProblem(
-            _field_path(tuple(err.get("loc", ()))),
-            str(err.get("msg", "invalid")).removeprefix("Value error, "),
-        )
-        for err in exc.errors()
-    ]
+    problems = [_field_problem(err) for err in exc.errors()]
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems)
     return problem_response(
         request,
@@ -81,9 +91,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
-        exc.status_code, "http-error"
-    )
+    slug = {
+        400: "bad-request",
+        404: "not-found",
+        405: "method-not-allowed",
+        401: "unauthorized",
+        403: "forbidden",
+    }.get(exc.status_code, "http-error")
     return problem_response(
         request,
         status=exc.status_code,
@@ -91,6 +105,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         title=str(exc.detail) if exc.status_code != 404 else "Not found",
         detail=str(exc.detail),
         headers=getattr(exc, "headers", None),
+    )
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A number the database cannot hold (SQLite's OverflowError, PostgreSQL's DataError).
+
+    The bounded parameter types of api/deps.py refuse such numbers before any query; this net
+    catches those that still arrive through a body field or a route that forgot the bound.
+    """
+    log.warning("a value the database refused on %s %s: %s", request.method, request.url.path, type(exc))
+    reason = "a number is out of range for the database"
+    diagnostic = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_primary", None)
+    if isinstance(exc, DataError) and diagnostic:
+        reason = f"the database refused a value: {diagnostic}"
+    return problem_response(
+        request,
+        status=422,
+        slug="invalid-input",
+        title="The request has invalid fields",
+        detail=reason,
+        errors=[FieldProblem("request", reason)],
     )
 
 
@@ -105,9 +140,50 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error response of the OpenAPI schema as the problem+json this API answers with.
+
+    FastAPI documents its own 422 (HTTPValidationError as application/json) on every route with
+    parameters, and nothing for the 400 it answers to a body it cannot parse; the handlers above
+    answer a problem for both, so the schema says so.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if "requestBody" in operation:
+                # FastAPI answers 400 itself when a body cannot be parsed (not JSON, a broken form).
+                operation["responses"].setdefault("400", {"description": "The body could not be parsed"})
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = problem_content()
+                    if status == "422" and response.get("description") == "Validation Error":
+                        response["description"] = "Invalid fields; each is named with its reason"
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make app.openapi() document problem+json for every error (built once, then cached)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document_problems(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into a problem."""
+    """Register the handlers that turn every error into a problem, and document them."""
+    install_openapi(app)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(PledgeflowError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 
 from api.context import ApiContext
 from api.csrf import FIELD
-from api.deps import ContextDep, ReadSessionDep
+from api.deps import ContextDep, ReadSessionDep, RecordId
 from api.pages import PageTools, ToolsDep
 from api.workflow_calls import run_query, run_update
 from models.arusha import ArushaFactor
@@ -936,7 +936,7 @@ def _download(
 
 @router.get("/r/{token}/evidence/{evidence_id}")
 def report_evidence(
-    token: str, evidence_id: int, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
+    token: str, evidence_id: RecordId, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """Download a file of this report (and of no other)."""
     claims = _link_problem(tools, token, context, LinkPurpose.report)
@@ -947,7 +947,7 @@ def report_evidence(
 
 @router.get("/rv/{token}/evidence/{evidence_id}")
 def review_evidence(
-    token: str, evidence_id: int, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
+    token: str, evidence_id: RecordId, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """Download a file of the report under review, for its reviewer."""
     opened = _open_review(token, session, context, tools)

@@ -6,13 +6,13 @@ reviewers those of the campaigns that name them (a reviewer sees the reports ass
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import ContextDep, SessionDep, UserDep, can_see_campaign, require_role
-from api.responses import ERRORS_READ, ERRORS_TEMPORAL
+from api.deps import ContextDep, Cycle, RecordId, SessionDep, UserDep, can_see_campaign, require_role
+from api.responses import ERRORS_READ, ERRORS_READ_STATE, ERRORS_TEMPORAL
 from api.workflow_calls import run_query, run_update
 from models.campaign import Campaign
 from models.common import utcnow
@@ -66,10 +66,10 @@ def _readable_report(session: Session, user: User, report_id: int) -> Report:
 
 @router.get("/campaigns/{campaign_id}/reports", response_model=list[ReportPublic], responses=ERRORS_READ)
 def list_reports(
-    campaign_id: int,
+    campaign_id: RecordId,
     session: SessionDep,
     user: UserDep,
-    cycle: int | None = Query(None, ge=1, description="The newest cycle when not given"),
+    cycle: Cycle = None,
 ) -> list[ReportPublic]:
     """The newest version of each organisation's report for a cycle."""
     campaign = readable_campaign(session, user, campaign_id)
@@ -80,12 +80,14 @@ def list_reports(
     return [reports.public_view(session, report) for report in rows]
 
 
-@router.get("/campaigns/{campaign_id}/reports/summary", response_model=ReportSummary, responses=ERRORS_READ)
+@router.get(
+    "/campaigns/{campaign_id}/reports/summary", response_model=ReportSummary, responses=ERRORS_READ_STATE
+)
 def reports_summary(
-    campaign_id: int,
+    campaign_id: RecordId,
     session: SessionDep,
     user: UserDep,
-    cycle: int | None = Query(None, ge=1, description="The newest cycle when not given"),
+    cycle: Cycle = None,
 ) -> ReportSummary:
     """Per organisation: reported, on time or late, status, standing and each commitment's status;
     per Arusha key factor: how many commitments are implemented, in progress, not started, not applicable."""
@@ -96,15 +98,15 @@ def reports_summary(
     "/campaigns/{campaign_id}/reports.csv",
     response_class=Response,
     responses={
-        **ERRORS_READ,
+        **ERRORS_READ_STATE,
         200: {"content": {"text/csv": {}}, "description": "One row per organisation and commitment"},
     },
 )
 def reports_csv(
-    campaign_id: int,
+    campaign_id: RecordId,
     session: SessionDep,
     user: UserDep,
-    cycle: int | None = Query(None, ge=1, description="The newest cycle when not given"),
+    cycle: Cycle = None,
 ) -> Response:
     """The summary as CSV: one row per organisation and commitment, with the commitment's factors."""
     summary = report_summary.summary(session, readable_campaign(session, user, campaign_id), cycle)
@@ -117,21 +119,21 @@ def reports_csv(
 
 
 @router.get("/campaigns/{campaign_id}/standings", response_model=list[StandingEntry], responses=ERRORS_READ)
-def standings(campaign_id: int, session: SessionDep, user: UserDep) -> list[StandingEntry]:
+def standings(campaign_id: RecordId, session: SessionDep, user: UserDep) -> list[StandingEntry]:
     """Each signatory's standing: good, overdue, non_compliant or lapsed."""
     campaign = readable_campaign(session, user, campaign_id)
     return report_summary.standings(session, campaign.id or 0)
 
 
 @router.get("/reports/{report_id}", response_model=ReportPublic, responses=ERRORS_READ)
-def read_report(report_id: int, session: SessionDep, user: UserDep) -> ReportPublic:
+def read_report(report_id: RecordId, session: SessionDep, user: UserDep) -> ReportPublic:
     """One report version with its items, links and evidence."""
     return reports.public_view(session, _readable_report(session, user, report_id))
 
 
 @router.post("/reports/{report_id}/decision", response_model=ReportPublic, responses=ERRORS_TEMPORAL)
 async def decide(
-    report_id: int, data: DecisionRequest, session: SessionDep, user: UserDep, context: ContextDep
+    report_id: RecordId, data: DecisionRequest, session: SessionDep, user: UserDep, context: ContextDep
 ) -> ReportPublic:
     """Accept a submitted report, or send it back with a comment per commitment (reviewers only)."""
     require_role(user, Role.reviewer, Role.admin)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from pledgeflow.errors import FieldProblem, InvalidInput
 
@@ -19,25 +21,60 @@ class RecipientRole(StrEnum):
     focal_point = "focal_point"  # the regional body's focal point
 
 
+# Ten years: a reminder or a level later than that is a typo, and a number of days past what a
+# datetime holds would fail the chasing workflow at launch (timedelta overflow), not the request.
+MAX_POLICY_DAYS = 3660
+
+PolicyDays = Annotated[int, Field(le=MAX_POLICY_DAYS)]
+
+
 class LadderLevel(BaseModel):
-    after_days: int = Field(description="Days after the invitation when this level is reached")
+    after_days: int = Field(
+        le=MAX_POLICY_DAYS, description="Days after the invitation when this level is reached"
+    )
     recipient: RecipientRole | None = Field(description="Who is written to at this level")
+
+
+CLOCK_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _clock_time(value: object) -> object:
+    """A time of day without a zone (the recipient's zone applies): "HH:MM" or "HH:MM:SS"."""
+    if isinstance(value, time) or (isinstance(value, str) and re.fullmatch(CLOCK_PATTERN, value)):
+        return value
+    raise ValueError("expected a time of day as HH:MM or HH:MM:SS, without a time zone")
+
+
+# JSON Schema's "time" format demands a zone offset ("19:00:00Z"), which a local quiet hour has not:
+# the schema says what the API reads and writes instead, a wall-clock time in the recipient's zone.
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CLOCK_PATTERN,
+            "description": "A time of day in the recipient's zone, HH:MM or HH:MM:SS",
+            "examples": ["19:00"],
+        }
+    ),
+]
 
 
 class QuietHours(BaseModel):
     """No email goes out at night or at the weekend in the recipient's time zone."""
 
     enabled: bool = True
-    start: time = time(19, 0)
-    end: time = time(8, 0)
+    start: ClockTime = time(19, 0)
+    end: ClockTime = time(8, 0)
     weekend: list[int] = Field(default_factory=lambda: [5, 6], description="0 = Monday ... 6 = Sunday")
 
 
 class ChasePolicy(BaseModel):
-    reminder_days: list[int] = Field(
+    reminder_days: list[PolicyDays] = Field(
         default_factory=lambda: [7, 14, 21], description="Reminders, in days after the invitation"
     )
-    reminder_days_before_deadline: list[int] = Field(
+    reminder_days_before_deadline: list[PolicyDays] = Field(
         default_factory=lambda: [3], description="Reminders, in days before the deadline"
     )
     ladder: list[LadderLevel] | None = Field(

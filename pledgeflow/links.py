@@ -44,6 +44,31 @@ class LinkClaims:
     actor: str = ""  # who the link is for, when the subject alone does not say (a reviewer)
 
 
+# The largest id an `integer` column holds in PostgreSQL (api/deps.py MAX_RECORD_ID): a forged claim
+# above it would make the driver fail instead of finding no row.
+MAX_SUBJECT_ID = 2**31 - 1
+
+
+def _claims(payload: object) -> LinkClaims:
+    """The claims of a decoded payload; ValueError when it is not the shape make() writes."""
+    if not isinstance(payload, dict):
+        raise ValueError("the payload is not an object")
+    subject_id = int(payload["s"])
+    if not 1 <= subject_id <= MAX_SUBJECT_ID:
+        raise ValueError(f"subject id {subject_id} is out of range")
+    try:
+        # Years beyond 9999 (or before 1) do not fit a datetime: OverflowError, OSError or ValueError.
+        expires_at = datetime.fromtimestamp(int(payload["e"]), UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError("the expiry is out of range") from exc
+    return LinkClaims(
+        subject_id=subject_id,
+        purpose=LinkPurpose(payload["p"]),
+        expires_at=expires_at,
+        actor=str(payload.get("a", "")),
+    )
+
+
 class LinkSigner:
     """Makes and reads link tokens with the secret key."""
 
@@ -64,13 +89,8 @@ class LinkSigner:
         except BadSignature as exc:
             raise TamperedLink("the link's signature does not match") from exc
         try:
-            claims = LinkClaims(
-                subject_id=int(payload["s"]),
-                purpose=LinkPurpose(payload["p"]),
-                expires_at=datetime.fromtimestamp(int(payload["e"]), UTC),
-                actor=str(payload.get("a", "")),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
+            claims = _claims(payload)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise TamperedLink("the link's content is not a pledgeflow link") from exc
         if claims.purpose is not purpose:
             raise WrongPurpose(f"this link is for '{claims.purpose}', not '{purpose}'")
