@@ -237,7 +237,6 @@ def _documented_operations() -> list[str]:
 OPERATIONS = _documented_operations()
 
 
-
 def _problem_failures(label: str, response: schemathesis.Response) -> list[str]:
     """Why an error response is not a problem document (empty when it is one)."""
     if response.status_code < 400:
