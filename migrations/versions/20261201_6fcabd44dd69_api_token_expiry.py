@@ -1,7 +1,7 @@
 """api token expiry: a lifetime for every new API token (older tokens keep NULL: no expiry)
 
 Revision ID: 6fcabd44dd69
-Revises: 08800200aaeb
+Revises: 552bca5cc834
 Create Date: 2026-12-01 20:40:20.799526+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "6fcabd44dd69"
-down_revision: str | Sequence[str] | None = "08800200aaeb"
+down_revision: str | Sequence[str] | None = "552bca5cc834"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
