@@ -6,11 +6,11 @@ Another user's token answers 404, as if it did not exist, so token ids do not le
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
-from api.deps import ContextDep, SessionDep, UserDep, actor_of
+from api.deps import ContextDep, RecordId, SessionDep, UserDep, actor_of
 from api.responses import ERRORS_READ, ERRORS_WRITE
 from models.user import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Role, User
 from services import users
@@ -20,7 +20,6 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 ERRORS_LIST: dict[int | str, dict[str, Any]] = {401: ERRORS_READ[401]}
 ERRORS_CREATE: dict[int | str, dict[str, Any]] = {**ERRORS_LIST, 422: ERRORS_WRITE[422]}
 ERRORS_REVOKE: dict[int | str, dict[str, Any]] = {**ERRORS_READ, 422: ERRORS_WRITE[422]}
-TokenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The token's id, as listed")]
 
 
 def _owner_scope(user: User) -> User | None:
@@ -47,7 +46,7 @@ def create_token(
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS_REVOKE)
-def revoke_token(token_id: TokenId, session: SessionDep, user: UserDep) -> Response:
+def revoke_token(token_id: RecordId, session: SessionDep, user: UserDep) -> Response:
     """Revoke one of the caller's tokens (an admin: anyone's); it answers 401 from now on."""
     token = users.get_token_or_raise(session, token_id, owner=_owner_scope(user))
     users.revoke_token(session, token=token, actor=actor_of(user))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import EmailStr
+from pydantic import EmailStr, StrictInt
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from models.common import UTCDateTime, utcnow
@@ -71,7 +71,8 @@ class ApiTokenCreate(SQLModel):
     """What the caller asks for; the token is always their own."""
 
     label: str = Field(default="", max_length=200, description="What the token is for")
-    expires_in_days: int | None = Field(
+    # Strict: JSON true is not a number of days (pydantic would read it as 1).
+    expires_in_days: StrictInt | None = Field(
         default=None,
         ge=1,
         le=MAX_TOKEN_DAYS,
