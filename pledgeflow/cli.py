@@ -131,17 +131,16 @@ def api(
     import uvicorn
 
     from api.app import create_app
+    from api.server import uvicorn_config
 
     settings = get_settings()
     if settings.embedded_temporal:
         _fail("set PLEDGEFLOW_TEMPORAL_ADDRESS (or use `pledgeflow dev` for the embedded stack)")
     _logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        proxy_headers=True,
+    config = uvicorn_config(
+        create_app(settings), host=host or settings.api_host, port=port or settings.api_port
     )
+    uvicorn.Server(config).run()
 
 
 @app.command()
