@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import (
+    api_docs,
     audit,
     campaign_lifecycle,
     campaigns,
@@ -27,6 +28,7 @@ from api import (
 from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import PageTools
+from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
 from pledgeflow import __version__
 from pledgeflow.config import Settings, get_settings
@@ -51,7 +53,11 @@ def create_app(
             "Bearer token made with `pledgeflow token create`. Every error is an RFC 9457 problem "
             "with the field and the reason."
         ),
+        # FastAPI's /docs and /redoc load their scripts from a CDN; api_docs serves local ones.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     app.state.context = ApiContext(
         settings=settings,
         engine=engine or get_engine(),
@@ -60,7 +66,11 @@ def create_app(
     )
     app.state.page_tools = PageTools(
         pages=PageRenderer(settings.templates_dir),
-        csrf=CsrfGuard(settings.secret_key, secure_cookie=settings.public_base_url.startswith("https://")),
+        csrf=CsrfGuard(
+            settings.secret_key,
+            secure_cookie=settings.public_base_url.startswith("https://"),
+            public_base_url=settings.public_base_url,
+        ),
     )
     problems.install(app)
     for router in (
@@ -79,6 +89,8 @@ def create_app(
         report_pages.router,
     ):
         app.include_router(router)
+
+    api_docs.install(app, static_dir=settings.templates_dir / "static")
 
     @app.get("/healthz", tags=["operations"])
     def liveness() -> dict[str, str]:

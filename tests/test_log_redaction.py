@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
-import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 
 from api.app import create_app
-from api.server import uvicorn_config
 from pledgeflow import orchestration
 from pledgeflow.log_redaction import REDACTED, RedactingFilter, redact
 from pledgeflow.observability import configure_logging
 from tests import factories
 from tests.helpers import csrf_from, running_workers, sign_token
+from tests.serving import serving
 
 API_TOKEN = "pf_" + "Q7x-" * 10 + "abc"
 
@@ -86,24 +82,6 @@ def log_output() -> Iterator[io.StringIO]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
-
-
-@asynccontextmanager
-async def serving(app) -> AsyncIterator[str]:
-    """The app behind a real uvicorn configured as `pledgeflow api` configures it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=port))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 @pytest.mark.parametrize("json_logs", [False, True], ids=["text", "json"])
