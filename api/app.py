@@ -28,6 +28,7 @@ from api import (
 from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import PageTools
+from api.rate_limits import RateLimits
 from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
 from pledgeflow import __version__
@@ -57,7 +58,6 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     app.state.context = ApiContext(
         settings=settings,
         engine=engine or get_engine(),
@@ -72,6 +72,9 @@ def create_app(
             public_base_url=settings.public_base_url,
         ),
     )
+    # The last added is the outermost: the security headers go on the rate limit's 429s too.
+    app.add_middleware(RateLimits, settings=settings, pages=app.state.page_tools.pages)
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     problems.install(app)
     for router in (
         organisations.router,
