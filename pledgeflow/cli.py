@@ -67,8 +67,9 @@ def _logging(settings: Settings) -> None:
 def dev() -> None:
     """Run everything locally: Temporal dev server, SMTP + mailbox, worker, API, demo campaign."""
     from pledgeflow.devstack import run_dev_stack
+    from pledgeflow.observability import configure_logging
 
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging(json=False, level=logging.WARNING)  # redacted like `pledgeflow api`
     asyncio.run(run_dev_stack(get_settings()))
 
 

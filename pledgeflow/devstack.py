@@ -54,7 +54,8 @@ class _SharedSignalsServer(uvicorn.Server):
 
 
 def _server(app: Any, host: str, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's lines go to the root handler, which redacts link tokens.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
     return _SharedSignalsServer(config)
 
 
