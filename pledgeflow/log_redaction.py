@@ -27,13 +27,17 @@ _API_TOKEN = re.compile(r"\bpf_[A-Za-z0-9_\-]{20,}")
 _AUTHORIZATION = re.compile(
     r"(?P<prefix>(?i:authorization)[\"']?\s*[:=]\s*[\"']?(?:(?i:bearer|basic|token)\s+)?)(?P<secret>[^\s\"',;]+)"
 )
+# SQLAlchemy's "[parameters: ('key', 'email@…')]" in a database error (engines made by
+# pledgeflow.db hide them already; this covers any other).
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
 _BEARER = re.compile(r"(?P<prefix>\b(?i:bearer)\s+)(?P<secret>[^\s\"',;]+)")
 
 
 def redact(text: str) -> str:
     """The text with every link token, API token and credential replaced by [redacted]."""
-    if not any(marker in text for marker in ("/", "pf_", "eJ", "earer", "uthorization")):
+    if not any(marker in text for marker in ("/", "pf_", "eJ", "earer", "uthorization", "[parameters")):
         return text  # the common case: nothing that could hold a secret
+    text = _SQL_PARAMETERS.sub("[parameters: " + REDACTED + "]", text)
     text = _LINK_SEGMENT.sub(lambda m: m.group("prefix") + REDACTED, text)
     text = _BARE_LINK_TOKEN.sub(REDACTED, text)
     text = _API_TOKEN.sub("pf_" + REDACTED, text)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,9 +19,11 @@ from fastapi import FastAPI, Request
 
 from api.app import create_app
 from pledgeflow import orchestration
+from pledgeflow.devmail.sink import free_port
 from pledgeflow.log_redaction import REDACTED, RedactingFilter, redact
 from pledgeflow.observability import configure_logging
 from tests import factories
+from tests.conftest import TEST_SECRET
 from tests.helpers import csrf_from, running_workers, sign_token
 from tests.serving import serving
 
@@ -138,3 +146,50 @@ async def test_a_signing_and_a_server_error_leave_no_token_in_the_logs(
     assert f"RuntimeError: cannot handle {REDACTED} at http://127.0.0.1:" in output
     assert token not in output and token.split(".")[0] not in output
     assert API_TOKEN not in output
+
+
+@pytest.mark.parametrize("json_logs", ["true", "false"], ids=["json", "text"])
+def test_the_pledgeflow_api_process_writes_no_token_to_stderr(tmp_path, json_logs):
+    port = free_port()
+    token = "eyJzIjoxMiwicCI6InNpZ24iLCJlIjoxNzk4NzYxNjAwfQ.eJpE2j_tPMpvGuq2VMK2ZcEZ4vo"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PLEDGEFLOW_")},
+        "PLEDGEFLOW_ENV": "test",
+        "PLEDGEFLOW_SECRET_KEY": TEST_SECRET,
+        "PLEDGEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
+        "PLEDGEFLOW_TEMPORAL_ADDRESS": "127.0.0.1:1",  # never reached by these requests
+        "PLEDGEFLOW_LOG_JSON": json_logs,
+    }
+    api = subprocess.Popen(
+        [str(Path(sys.executable).parent / "pledgeflow"), "api", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/livez", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and api.poll() is None, "the API did not start"
+                time.sleep(0.1)
+        assert httpx.get(f"{base}/s/{token}").status_code == 400
+        # A real server error: the database was never migrated ("no such table").
+        assert httpx.get(f"{base}/register/Abc_def-123xyz.json").status_code == 500
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+        assert httpx.get(f"{base}/campaigns", headers=headers).status_code == 500
+    finally:
+        api.send_signal(signal.SIGTERM)
+        _, stderr = api.communicate(timeout=30)
+    assert f"GET /s/{REDACTED} HTTP/1.1" in stderr
+    assert f"GET /register/{REDACTED} HTTP/1.1" in stderr
+    assert f"unhandled error on GET /register/{REDACTED}" in stderr and "no such table" in stderr
+    assert "[SQL parameters hidden due to hide_parameters=True]" in stderr
+    assert token not in stderr and "Abc_def-123xyz" not in stderr and API_TOKEN not in stderr
+    if json_logs == "true":
+        access = [json.loads(line) for line in stderr.splitlines() if '"uvicorn.access"' in line]
+        assert len(access) == 4  # /livez, the link page, the register key, /campaigns
