@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import (
+    api_docs,
     audit,
     campaign_lifecycle,
     campaigns,
@@ -28,6 +29,8 @@ from api import (
 from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import PageTools
+from api.rate_limits import RateLimits
+from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
 from pledgeflow import __version__
 from pledgeflow.config import Settings, get_settings
@@ -52,6 +55,9 @@ def create_app(
             "Bearer token made with `pledgeflow token create`. Every error is an RFC 9457 problem "
             "with the field and the reason."
         ),
+        # FastAPI's /docs and /redoc load their scripts from a CDN; api_docs serves local ones.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = ApiContext(
         settings=settings,
@@ -61,8 +67,15 @@ def create_app(
     )
     app.state.page_tools = PageTools(
         pages=PageRenderer(settings.templates_dir),
-        csrf=CsrfGuard(settings.secret_key, secure_cookie=settings.public_base_url.startswith("https://")),
+        csrf=CsrfGuard(
+            settings.secret_key,
+            secure_cookie=settings.public_base_url.startswith("https://"),
+            public_base_url=settings.public_base_url,
+        ),
     )
+    # The last added is the outermost: the security headers go on the rate limit's 429s too.
+    app.add_middleware(RateLimits, settings=settings, pages=app.state.page_tools.pages)
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     problems.install(app)
     for router in (
         organisations.router,
@@ -81,6 +94,8 @@ def create_app(
         tokens.router,
     ):
         app.include_router(router)
+
+    api_docs.install(app, static_dir=settings.templates_dir / "static")
 
     @app.get("/healthz", tags=["operations"])
     def liveness() -> dict[str, str]:

@@ -17,6 +17,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.context import ApiContext
 from api.deps import ContextDep
+from api.operations_access import may_read_operations_detail
 from api.problems import problem_response
 from api.responses import Problem
 from pledgeflow.errors import FieldProblem
@@ -35,7 +36,8 @@ class CheckResult(BaseModel):
 
 class Readiness(BaseModel):
     status: str
-    checks: dict[str, CheckResult]
+    # Only for a reader of the operations detail (see api/operations_access.py).
+    checks: dict[str, CheckResult] | None = None
 
 
 class Liveness(BaseModel):
@@ -113,20 +115,38 @@ def livez() -> Liveness:
 @router.get(
     "/readyz",
     response_model=Readiness,
+    response_model_exclude_none=True,
     responses={
         503: {
             "model": Problem,
-            "description": "A dependency is unreachable; `errors` names each failed check",
+            "description": (
+                "A dependency is unreachable; `errors` names each failed check (for a reader of "
+                "the operations detail: the metrics token, or anyone outside production)"
+            ),
             "content": {"application/problem+json": {}},
         }
     },
 )
 async def readyz(request: Request, context: ContextDep) -> Any:
-    """The database, Temporal and the SMTP server all answer (send traffic here only then)."""
+    """The database, Temporal and the SMTP server all answer (send traffic here only then).
+
+    The checks' names, timings and errors are shown only with the metrics token (or outside
+    production when no token is set); anyone else gets the status alone.
+    """
     names = list(CHECKS)
     results = await asyncio.gather(*(_run(CHECKS[name], context) for name in names))
     checks = dict(zip(names, results, strict=True))
     failed = [FieldProblem(name, result.detail) for name, result in checks.items() if not result.ok]
+    if not may_read_operations_detail(request, context.settings):
+        if failed:
+            return problem_response(
+                request,
+                status=503,
+                slug="not-ready",
+                title="Not ready: a dependency is unreachable",
+                detail="not ready",
+            )
+        return Readiness(status="ready")
     if failed:
         return problem_response(
             request,
@@ -140,7 +160,17 @@ async def readyz(request: Request, context: ContextDep) -> Any:
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)
-def metrics(request: Request) -> Response:
+def metrics(request: Request, context: ContextDep) -> Response:
     """The process's Prometheus metrics (text or OpenMetrics format, as the scraper asks)."""
+    if not may_read_operations_detail(request, context.settings):
+        return problem_response(
+            request,
+            status=401,
+            slug="unauthorized",
+            title="Authentication required",
+            detail="send Authorization: Bearer <PLEDGEFLOW_METRICS_TOKEN>",
+            errors=[FieldProblem("Authorization", "the metrics token is missing or wrong")],
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(encoder(prometheus_client.REGISTRY), media_type=content_type)

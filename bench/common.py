@@ -83,6 +83,9 @@ def worker_env(
         "PLEDGEFLOW_SMTP_PORT": str(smtp_port),
         "PLEDGEFLOW_PUBLIC_BASE_URL": base_url,
         "PLEDGEFLOW_LOG_JSON": "false",
+        # Hundreds of signers share one loopback address: the per-address limits would measure
+        # themselves, not the signing path.
+        "PLEDGEFLOW_RATE_LIMIT_ENABLED": "false",
     }
 
 

@@ -87,8 +87,9 @@ def _logging(settings: Settings) -> None:
 def dev() -> None:
     """Run everything locally: Temporal dev server, SMTP + mailbox, worker, API, demo campaign."""
     from pledgeflow.devstack import run_dev_stack
+    from pledgeflow.observability import configure_logging
 
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging(json=False, level=logging.WARNING)  # redacted like `pledgeflow api`
     asyncio.run(run_dev_stack(get_settings()))
 
 
@@ -150,17 +151,16 @@ def api(
     import uvicorn
 
     from api.app import create_app
+    from api.server import uvicorn_config
 
     settings = get_settings()
     if settings.embedded_temporal:
         _fail("set PLEDGEFLOW_TEMPORAL_ADDRESS (or use `pledgeflow dev` for the embedded stack)")
     _logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        proxy_headers=True,
+    config = uvicorn_config(
+        create_app(settings), host=host or settings.api_host, port=port or settings.api_port
     )
+    uvicorn.Server(config).run()
 
 
 @app.command()

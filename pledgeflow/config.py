@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+_MAKE_A_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+# Floors that refuse typed patterns and keep every real key: of a million keys from
+# secrets.token_hex(16), the weakest kind of 32 characters, none has fewer distinct characters
+# or a lower estimated entropy (Shannon, per character, times the length).
+MIN_DISTINCT_CHARACTERS = 8
+MIN_ESTIMATED_BITS = 64.0
+
+
+def _is_repetition(text: str) -> bool:
+    # A string is a repetition of a shorter unit exactly when it occurs inside itself doubled.
+    return len(text) > 1 and text in (text + text)[1:-1]
+
+
+def secret_weakness(secret: str) -> str:
+    """Why the secret is guessable (a repetition, too few distinct characters, low entropy), or ''."""
+    if _is_repetition(secret):
+        return "it repeats a shorter pattern"
+    distinct = len(set(secret))
+    if distinct < MIN_DISTINCT_CHARACTERS:
+        return f"it has {distinct} distinct characters, fewer than {MIN_DISTINCT_CHARACTERS}"
+    counts = Counter(secret)
+    per_character = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    bits = per_character * len(secret)
+    if bits < MIN_ESTIMATED_BITS:
+        return f"its estimated entropy is {bits:.0f} bits, below {MIN_ESTIMATED_BITS:.0f}"
+    return ""
 
 
 class Settings(BaseSettings):
@@ -60,8 +89,18 @@ class Settings(BaseSettings):
     link_ttl_days: int = 120
     api_token_days: int = Field(default=90, ge=1, le=3650)  # lifetime of a new API token by default
     templates_dir: Path = PROJECT_ROOT / "templates"
+    # Requests per client address and route family, in the `limits` notation ("30/minute");
+    # an answer beyond it is a 429 with Retry-After (see api/rate_limits.py).
+    rate_limit_enabled: bool = True
+    rate_limit_links: str = "60/minute"  # the pages behind email links: /s, /w, /r, /rv
+    rate_limit_receipts: str = "60/minute"
+    rate_limit_register: str = "120/minute"
+    rate_limit_failed_auth: str = "10/minute"  # Bearer tokens refused (401), per address
 
     # Operations
+    # Bearer token for /metrics and the detail of /readyz. In production both are closed without
+    # it; elsewhere they are open unless a token is set.
+    metrics_token: str = ""
     log_json: bool = False  # one JSON object per log line (containers, log collectors)
     metrics_port: int | None = None  # a worker's application metrics (Prometheus); off when unset
     sdk_metrics_port: int | None = None  # a worker's Temporal SDK metrics (Prometheus); off when unset
@@ -77,8 +116,19 @@ class Settings(BaseSettings):
                 f"PLEDGEFLOW_SECRET_KEY is still the development default; set a long random value "
                 f"(PLEDGEFLOW_ENV is '{self.env}')"
             )
-        if self.env == "production" and len(self.secret_key) < 32:
-            raise ValueError("PLEDGEFLOW_SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production":
+            if len(self.secret_key) < 32:
+                raise ValueError("PLEDGEFLOW_SECRET_KEY must be at least 32 characters in production")
+            if weakness := secret_weakness(self.secret_key):
+                raise ValueError(f"PLEDGEFLOW_SECRET_KEY is not random enough: {weakness}; {_MAKE_A_KEY}")
+        for name in ("links", "receipts", "register", "failed_auth"):
+            value = getattr(self, f"rate_limit_{name}")
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(
+                    f"PLEDGEFLOW_RATE_LIMIT_{name.upper()} '{value}' is not a rate like '30/minute'"
+                ) from exc
         self.public_base_url = self.public_base_url.rstrip("/")
         return self
 

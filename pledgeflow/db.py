@@ -15,6 +15,11 @@ from sqlmodel import Session, SQLModel, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from pledgeflow.config import get_settings
+from pledgeflow.private_files import private_file
+
+# A database error's message would otherwise carry the statement's parameters (register keys,
+# emails, names) into the logs.
+HIDE_PARAMETERS = True
 
 
 def make_engine(url: str) -> Engine:
@@ -22,9 +27,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         engine = create_engine(
             url,
+            hide_parameters=HIDE_PARAMETERS,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=20,
             max_overflow=20,
@@ -33,7 +39,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, hide_parameters=HIDE_PARAMETERS, pool_pre_ping=True, pool_size=10, max_overflow=20
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

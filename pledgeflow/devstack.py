@@ -28,6 +28,7 @@ from pledgeflow.demo import ensure_demo_campaign
 from pledgeflow.devmail.sink import MailSink
 from pledgeflow.devmail.web import create_mailbox_app
 from pledgeflow.migrations import upgrade_to_head
+from pledgeflow.private_files import private_folder
 from pledgeflow.temporal import connect
 from pledgeflow.worker import build_workers
 
@@ -53,7 +54,8 @@ class _SharedSignalsServer(uvicorn.Server):
 
 
 def _server(app: Any, host: str, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's lines go to the root handler, which redacts link tokens.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
     return _SharedSignalsServer(config)
 
 
@@ -61,7 +63,7 @@ async def _temporal(settings: Settings, stack: AsyncExitStack) -> tuple[Client, 
     if not settings.embedded_temporal:
         client = await connect(settings)
         return client, settings.temporal_address, "(the cluster's own Web UI)"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_database_filename=str(settings.data_dir / "temporal.db"),

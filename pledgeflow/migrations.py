@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from pledgeflow.config import PROJECT_ROOT
+from pledgeflow.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def migration_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database))
     return create_engine(url, poolclass=NullPool)
 
 

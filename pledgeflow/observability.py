@@ -10,7 +10,7 @@ import sys
 import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
 import prometheus_client
 import temporalio.activity
@@ -23,6 +23,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from pledgeflow.config import Settings
+from pledgeflow.log_redaction import RedactingFilter
 
 # Workflow ids are "<kind>-<campaign id>[-…]": campaign-12, pledge-12-345.
 _CAMPAIGN_IN_WORKFLOW_ID = re.compile(r"^[a-z_]+-(\d+)(?:-|$)")
@@ -80,16 +81,22 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRIBUTES and key not in _TEMPORAL_EXTRAS and key not in entry:
                 entry[key] = value
-        if record.exc_info:
-            entry["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-        elif record.exc_text:
+        # exc_text first: the redacting filter leaves the traceback there, already redacted.
+        if record.exc_text:
             entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(json: bool, level: int | str = logging.INFO) -> None:
-    """Log to stderr, as JSON lines (production) or as text (a terminal); replaces earlier setup."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(json: bool, level: int | str = logging.INFO, *, stream: TextIO | None = None) -> None:
+    """Log to stderr, as JSON lines (production) or as text (a terminal); replaces earlier setup.
+
+    Every line passes the redacting filter: link tokens, API tokens and credentials never reach
+    the output, whichever logger wrote them (uvicorn's loggers propagate here, see api/server.py).
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter())
     if json:
         handler.setFormatter(JsonFormatter())
         # The Temporal context goes into fields; it need not be repeated inside the message.
