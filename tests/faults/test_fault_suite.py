@@ -68,10 +68,11 @@ def _invitation_ids(settings, seeded) -> set[str]:
     }
 
 
-async def _launch(temporal, settings, db, n: int):
+async def _launch(temporal, settings, db, n: int) -> factories.Seeded:
     seeded = factories.campaign_with_invitees(db, count=n, prefix=f"f{random.randrange(10**6)}-")
-    factories.launch(db, seeded.campaign.id)
-    await orchestration.start_campaign(temporal.client, settings, seeded.campaign.id)
+    campaign_id = seeded.campaign.id or 0
+    factories.launch(db, campaign_id)
+    await orchestration.start_campaign(temporal.client, settings, campaign_id)
     return seeded
 
 
