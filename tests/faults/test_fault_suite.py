@@ -221,13 +221,16 @@ async def test_database_connections_dropped_mid_launch(temporal, settings, db, m
 RECEIPT = re.compile(r"PF-[0-9A-F]{16}")
 
 
-async def _sign(base: str, token: str, name: str) -> str:
+async def _sign(base: str, token: str, name: str, seen: Counter[str] | None = None) -> str:
     """One signatory: open the page, sign; on a dropped connection or a 5xx, try again (as a
-    person would reload) until the page says signed or already signed. Returns which."""
+    person would reload) until the page says signed or already signed. Returns which; `seen`
+    counts what came back on the way ("dropped", "503 page", "500", ...)."""
+    seen = Counter() if seen is None else seen
     for _ in range(200):
         try:
             async with httpx.AsyncClient(base_url=base, timeout=20) as browser:
                 page = await browser.get(f"/s/{token}")
+                _note(seen, page)
                 if page.status_code == 409 and "already signed" in page.text:
                     return "already signed"
                 if page.status_code != 200:
@@ -241,14 +244,25 @@ async def _sign(base: str, token: str, name: str) -> str:
                         "csrf_token": csrf_from(page.text),
                     },
                 )
+                _note(seen, done)
                 if done.status_code == 200 and RECEIPT.search(done.text):
                     return "receipt"
                 if done.status_code == 409 and "already signed" in done.text:
                     return "already signed"
                 raise httpx.HTTPStatusError("retry", request=done.request, response=done)
-        except httpx.HTTPError:
+        except httpx.HTTPStatusError:
+            await asyncio.sleep(0.3)
+        except httpx.TransportError:
+            seen["dropped"] += 1
             await asyncio.sleep(0.3)
     raise AssertionError(f"{name} could never sign")
+
+
+def _note(seen: Counter[str], answer: httpx.Response) -> None:
+    if answer.status_code == 503 and answer.headers.get("retry-after") and "<html" in answer.text:
+        seen["503 page"] += 1
+    elif answer.status_code >= 500:
+        seen[str(answer.status_code)] += 1
 
 
 async def test_api_killed_during_concurrent_signings(temporal, settings, db, mailbox, tmp_path):
@@ -288,4 +302,46 @@ async def test_api_killed_during_concurrent_signings(temporal, settings, db, mai
     report(f"API SIGKILL during {n} signings (back in {restarted_in:.1f} s)", n, confirmations)
     assert sorted(Counter(signed).values()) == [1] * n, "every signature recorded exactly once"
     assert answers["receipt"] + answers["already signed"] == n, answers
+    assert (confirmations.sent, confirmations.unique, confirmations.duplicates) == (n, n, 0)
+
+
+async def test_signings_while_database_connections_drop(temporal, settings, db, mailbox, tmp_path):
+    """40 signatories at once while PostgreSQL terminates every connection every 0.3 s: each
+    request gets a whole answer (the receipt, "already signed" or a 503 page), never a dropped
+    connection, and each signature is recorded once."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("connections are dropped with pg_terminate_backend (PostgreSQL only)")
+    n = 40
+    env = processes.environment(settings, _address(temporal), tmp_path / "data")
+    worker = processes.start_worker(env, tmp_path)
+    api, base = await asyncio.to_thread(processes.start_api, env, tmp_path)
+    seen: Counter[str] = Counter()
+    try:
+        seeded = await _launch(temporal, settings, db, n)
+        await _complete(temporal, seeded, n)
+        tokens = [sign_token(m) for m in mailbox.messages if m.kind == "invitation"]
+        with dropping_connections(db, every=0.3, at_most=15) as terminated:
+            answers = Counter(
+                await asyncio.gather(*(_sign(base, t, f"Signer {i}", seen) for i, t in enumerate(tokens)))
+            )
+        await eventually(
+            lambda: asyncio.sleep(0, mailbox.tally(kind="signature_confirmation").unique),
+            lambda unique: unique >= n,
+            timeout=90,
+        )
+        await _settled(mailbox)
+    finally:
+        api.stop()
+        worker.stop()
+    with Session(db) as session:
+        signed = session.exec(
+            select(Signature.invitation_id).where(
+                col(Signature.invitation_id).in_([i.id for i in seeded.invitations])
+            )
+        ).all()
+    confirmations = mailbox.tally(kind="signature_confirmation")
+    report(f"signings, pg drops ({terminated[0]} terminated, {seen['503 page']} x 503)", n, confirmations)
+    assert sorted(Counter(signed).values()) == [1] * n
+    assert answers["receipt"] + answers["already signed"] == n
+    assert seen["dropped"] == 0 and seen["500"] == 0, seen
     assert (confirmations.sent, confirmations.unique, confirmations.duplicates) == (n, n, 0)

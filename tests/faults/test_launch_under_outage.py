@@ -21,6 +21,30 @@ from workflows.pledge import PledgeWorkflow
 async def test_launch_is_not_complete_while_its_batch_is_still_retrying(dev_env, settings, db, mailbox):
     seeded = factories.campaign_with_invitees(db, count=3)
     factories.launch(db, seeded.campaign.id)
+    mailbox.stop()  # the SMTP server refuses connections
+    try:
+        async with running_workers(dev_env.client, settings, db):
+            await orchestration.start_campaign(dev_env.client, settings, seeded.campaign.id)
+            await asyncio.sleep(3)  # the batch has failed once and is waiting to retry
+            during = await orchestration.campaign_progress(dev_env.client, seeded.campaign.id)
+            assert (during.launch_complete, during.invited, during.undeliverable) == (False, 0, 0)
+            mailbox.start()
+            after = await eventually(
+                lambda: orchestration.campaign_progress(dev_env.client, seeded.campaign.id),
+                lambda p: p.launch_complete,
+                timeout=60,
+            )
+    finally:
+        if mailbox._controller is None:
+            mailbox.start()
+    assert (after.invited, after.undeliverable) == (3, 0)
+    tally = mailbox.tally(kind="invitation")
+    assert (tally.sent, tally.unique, tally.duplicates) == (3, 3, 0)
+
+
+async def test_a_launch_through_a_451_at_rcpt_invites_everyone(dev_env, settings, db, mailbox):
+    seeded = factories.campaign_with_invitees(db, count=3)
+    factories.launch(db, seeded.campaign.id)
     mailbox.fail(SmtpFaults(rcpt="451 4.3.0 try again later"))
     async with running_workers(dev_env.client, settings, db):
         await orchestration.start_campaign(dev_env.client, settings, seeded.campaign.id)

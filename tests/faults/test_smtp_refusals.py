@@ -14,7 +14,7 @@ from models.contact import ContactUpdate
 from models.email_message import EmailMessage, EmailStatus
 from models.invitation import InvitationStatus
 from pledgeflow.db import session_scope
-from pledgeflow.devmail.sink import REFUSED_DOMAIN, SmtpFaults
+from pledgeflow.devmail.sink import REFUSED_DOMAIN, SmtpFaults, Tally
 from pledgeflow.worker import email_delivery
 from services import contacts, invitations
 from tests import factories
@@ -70,7 +70,7 @@ async def test_a_temporary_refusal_is_retried_and_the_mail_goes_once(settings, d
     assert result.outcome == "accepted"
     assert _outbox(db)[:2] == (EmailStatus.accepted, 2)
     assert _invitation_status(db, invitation_id) is InvitationStatus.sent
-    assert mailbox.tally() == mailbox.tally().__class__(sent=1, unique=1, duplicates=0, lost=0)
+    assert mailbox.tally() == Tally(sent=1, unique=1, duplicates=0, lost=0)
 
 
 async def test_a_permanent_refusal_marks_the_invitation_undeliverable(settings, db, mailbox):
