@@ -201,7 +201,7 @@ class EmailDelivery:
                 invitations.mark_undeliverable(session, invitation_id=row.invitation_id, at=utcnow())
 
     async def _record_accepted(self, email: OutgoingEmail, draft: Draft, reply: str) -> None:
-        """Commit the acceptance, retrying the database (with backoff) for as long as it takes."""
+        """Commit the acceptance, retrying the database with backoff for up to a minute."""
         delay = DB_RETRY_FIRST_SECONDS
         give_up = asyncio.get_running_loop().time() + DB_RETRY_TOTAL_SECONDS
         while True:
