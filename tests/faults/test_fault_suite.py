@@ -139,6 +139,35 @@ async def test_worker_killed_at_random_moments_mid_launch(temporal, settings, db
     _database_agrees(db, seeded, n)
 
 
+async def test_one_of_two_workers_killed_at_a_random_moment(temporal, settings, db, mailbox, tmp_path):
+    """Two workers on two "machines" (their own data folders, so no shared journal): one is
+    killed at a random moment; the other finishes from the heartbeat details alone."""
+    n = 200
+    address = _address(temporal)
+    workers = [
+        processes.start_worker(processes.environment(settings, address, tmp_path / f"data-{k}"), tmp_path)
+        for k in (1, 2)
+    ]
+    rng = random.Random()
+    try:
+        await asyncio.sleep(2)  # both poll before the launch, so both take batches
+        seeded = await _launch(temporal, settings, db, n)
+        await _wait_for(mailbox, rng.randrange(10, 80), timeout=120)
+        await asyncio.sleep(rng.uniform(0, 0.4))
+        workers[0].kill()
+        assert len(mailbox.messages) < n, "the launch was still running when the worker died"
+        await _complete(temporal, seeded, n)
+        await _settled(mailbox)
+    finally:
+        for worker in workers:
+            worker.stop()
+    tally = mailbox.tally(expected=_invitation_ids(settings, seeded), kind="invitation")
+    report("1 of 2 workers SIGKILL (no shared journal)", n, tally)
+    assert (tally.unique, tally.lost) == (n, 0)
+    assert tally.duplicates <= MESSAGES_IN_FLIGHT
+    _database_agrees(db, seeded, n)
+
+
 # ---- the SMTP server refusing ----------------------------------------------------------
 
 
