@@ -18,18 +18,21 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
-from activities.email import EmailDelivery, EmailJob
+from activities.email import EmailDelivery, EmailJob, SendEmailResult
 from activities.errors import domain_errors_are_final
 from models.contact import Contact
 from models.invitation import OPEN_STATUSES, Invitation
 from models.quorum import StakeholderGroup
 from pledgeflow.db import session_scope
+from pledgeflow.mail.acceptance import heartbeat_accepted, inherited_acceptances
 from services import campaigns, invitations
 from services.chase_plans import chase_plan
 from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeInput
+from workflows.pledge_messages import InvitationUndeliverable
 from workflows.quorum import GroupRule
 
 START_CONCURRENCY = 32
@@ -194,6 +197,25 @@ class LaunchActivities:
                 request_eager_start=True,
             )
 
+    async def _tell_refused(
+        self, rows: list[tuple[Invitation, str, ChasePlan]], results: list[SendEmailResult]
+    ) -> None:
+        """Each pledge workflow whose invitation was refused for good stops chasing (idempotent)."""
+        for (invitation, _, _), result in zip(rows, results, strict=True):
+            if result.outcome != "refused":
+                continue
+            handle = self._client.get_workflow_handle(
+                pledge_workflow_id(invitation.campaign_id, invitation.organisation_id)
+            )
+            try:
+                await handle.signal(
+                    "invitation_undeliverable",
+                    InvitationUndeliverable(invitation_id=invitation.id or 0, detail=result.detail[:300]),
+                )
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise  # retried by Temporal; a workflow already finished needs nothing
+
     @activity.defn(name="invite_batch")
     @domain_errors_are_final
     async def invite_batch(self, request: InviteBatchInput) -> InviteBatchResult:
@@ -207,7 +229,8 @@ class LaunchActivities:
 
         # Workflows first: a link must never arrive before the workflow that answers it.
         await asyncio.gather(*(start(inv, plan) for inv, _, plan in rows))
-        activity.heartbeat("workflows started")
+        # Carry an earlier attempt's acceptances forward: these details replace the last ones.
+        heartbeat_accepted(inherited_acceptances(), "workflows started")
         jobs = [
             EmailJob(
                 kind="invitation",
@@ -220,6 +243,7 @@ class LaunchActivities:
             for inv, _, _ in rows
         ]
         results = await self._delivery.deliver(jobs, heartbeat=True)
+        await self._tell_refused(rows, results)
         return InviteBatchResult(
             members=[
                 Member(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from api.context import ApiContext
@@ -15,6 +17,8 @@ from models.user import CampaignShare, Role, User
 from pledgeflow.db import read_only
 from pledgeflow.errors import Forbidden, Unauthorized, not_found
 from services import users
+
+log = logging.getLogger(__name__)
 
 # Every id column is an `integer`: PostgreSQL holds up to 2^31 - 1 there (SQLite more). A bigger number
 # cannot name a row, and would make the driver fail (DataError, or SQLite's OverflowError past 2^63)
@@ -66,9 +70,29 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_read_session(context: ContextDep) -> Iterator[Session]:
-    """A session for work that only reads (the link pages): it never queues behind writers."""
-    with Session(read_only(context.engine), expire_on_commit=False) as session:
+    """A session for work that only reads (the link pages): it never queues behind writers.
+
+    Its cleanup runs once the page is computed, perhaps already sent (a signer's receipt): a
+    connection the database dropped meanwhile fails the rollback, and that must not take the
+    page with it. Nothing was written through this session, so there is nothing to lose.
+    """
+    session = Session(read_only(context.engine), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except SQLAlchemyError as exc:
+            log.warning("closing a read-only session failed (the page was served): %s", exc)
+            _discard(session)
+
+
+def _discard(session: Session) -> None:
+    """Drop a session whose connection is dead, without another round trip to the database."""
+    try:
+        session.invalidate()
+    except SQLAlchemyError as exc:
+        log.warning("invalidating a dead read-only session failed: %s", exc)
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]

@@ -7,9 +7,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from api.responses import PROBLEM_MEDIA_TYPE, Problem, problem_content
 from pledgeflow.errors import FieldProblem, PledgeflowError
@@ -18,6 +21,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://pledgeflow.org/problems/"
 MEDIA_TYPE = PROBLEM_MEDIA_TYPE
+# A dropped or restarting database is usually back within seconds.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def problem_response(
@@ -178,10 +183,59 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _wants_page(request: Request) -> bool:
+    """True for the HTML pages (link pages, receipts, register): they answer errors in HTML too."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        response_class = getattr(route.response_class, "value", route.response_class)
+        if not route.include_in_schema or (
+            isinstance(response_class, type) and issubclass(response_class, HTMLResponse)
+        ):
+            return True
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _reader_locale(request: Request) -> str | None:
+    """The first language of Accept-Language (the database that knows the contact's is down)."""
+    first = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
+    return first or None
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    bug = isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError | InterfaceError)
+    if bug and not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return await _unexpected_error(request, exc)  # bad SQL or a constraint, not an outage
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    tools = getattr(request.app.state, "page_tools", None)
+    if tools is not None and _wants_page(request):
+        page: HTMLResponse = tools.pages.render(
+            "message.html",
+            locale=_reader_locale(request),
+            status=503,
+            key="error.database",
+            values={"seconds": DATABASE_RETRY_AFTER_SECONDS},
+        )
+        page.headers.update(headers)
+        return page
+    return problem_response(
+        request,
+        status=503,
+        slug="database-unavailable",
+        title="The database is unavailable",
+        detail=f"the database did not answer; nothing was changed by this request. "
+        f"Try again in {DATABASE_RETRY_AFTER_SECONDS} seconds",
+        errors=[FieldProblem("database", "unreachable or dropped the connection")],
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem, and document them."""
     install_openapi(app)
     app.add_exception_handler(Exception, _unexpected_error)
+    for database_error in (DBAPIError, PoolTimeoutError):
+        app.add_exception_handler(database_error, _database_unavailable)
     app.add_exception_handler(PledgeflowError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

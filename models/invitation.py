@@ -21,6 +21,7 @@ class InvitationStatus(StrEnum):
     unresponsive = "unresponsive"
     withdrawn = "withdrawn"
     cancelled = "cancelled"
+    undeliverable = "undeliverable"  # the SMTP server refused the invitation for good (5xx)
 
 
 OPEN_STATUSES = frozenset({InvitationStatus.pending, InvitationStatus.sent})

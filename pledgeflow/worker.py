@@ -21,6 +21,7 @@ from activities.reviews import ReviewActivities
 from activities.signing import SigningActivities
 from pledgeflow.config import Settings
 from pledgeflow.links import LinkSigner
+from pledgeflow.mail.acceptance import AcceptanceJournal
 from pledgeflow.mail.pacing import SendPacer
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import SmtpConfig, SmtpSender
@@ -67,6 +68,7 @@ def email_delivery(settings: Settings, engine: Engine) -> EmailDelivery:
         ),
         mail_from=settings.mail_from,
         pacer=SendPacer(settings.email_max_per_second),
+        journal=AcceptanceJournal.for_database(settings.data_dir, settings.database_url),
     )
 
 

@@ -138,6 +138,21 @@ def mark_sent(session: Session, *, invitation: Invitation, at: datetime) -> bool
     return True
 
 
+def mark_undeliverable(session: Session, *, invitation_id: int, at: datetime) -> bool:
+    """The invitation email was refused for good (5xx); True when this closed a pending one.
+
+    The refusal itself is audited with the email ('email.failed'); the pledge workflow is told
+    by the launch, so that neither chases a link that never arrived.
+    """
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.status is not InvitationStatus.pending:
+        return False
+    invitation.status = InvitationStatus.undeliverable
+    invitation.responded_at = at
+    session.add(invitation)
+    return True
+
+
 def record_decline(session: Session, *, invitation_id: int, reason: str, at: datetime) -> Invitation:
     """The contact declined; idempotent when replayed."""
     invitation = get_or_raise(session, invitation_id)

@@ -92,11 +92,13 @@ def mark_accepted(
     return row
 
 
-def mark_failed(session: Session, *, message_id: str, error: str, permanent: bool, at: datetime) -> None:
+def mark_failed(
+    session: Session, *, message_id: str, error: str, permanent: bool, at: datetime
+) -> EmailMessage | None:
     """The send failed; a permanent failure (refused recipient) is recorded in the audit log."""
     row = find(session, message_id)
     if row is None:
-        return
+        return None
     row.last_error = error[:1000]
     row.status = EmailStatus.failed if permanent else EmailStatus.sending
     session.add(row)
@@ -109,3 +111,4 @@ def mark_failed(session: Session, *, message_id: str, error: str, permanent: boo
             data={"message_id": message_id, "kind": row.kind, "to": row.recipient, "error": error[:300]},
             at=at,
         )
+    return row

@@ -70,6 +70,7 @@ class CampaignWorkflow:
         self._state = CampaignState()
         self._members: dict[int, Member] = {}
         self._pending_ranges: list[InvitationRange] = []
+        self._batches_running = 0
         self._dirty = False
 
     # ---- run -------------------------------------------------------------------------
@@ -114,7 +115,14 @@ class CampaignWorkflow:
         return self.progress()
 
     def _launch_complete(self) -> bool:
-        return self._state.planned and self._state.next_range >= len(self._state.ranges)
+        # Finished, not started: a batch still retrying through an SMTP outage has invited
+        # nobody yet. (The run loop asks only between fan-outs, when none runs, so what it
+        # decides, and so every recorded history, is unchanged: the query alone was wrong.)
+        return (
+            self._state.planned
+            and self._state.next_range >= len(self._state.ranges)
+            and self._batches_running == 0
+        )
 
     async def _fan_out(self) -> None:
         if self._pending_ranges:
@@ -127,12 +135,14 @@ class CampaignWorkflow:
                 index = self._state.next_range
                 in_flight[index] = asyncio.ensure_future(self._invite(ranges[index]))
                 self._state.next_range += 1
+            self._batches_running = len(in_flight)
             await workflow.wait(list(in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
             for index in sorted(in_flight):
                 task = in_flight[index]
                 if task.done():
                     self._merge(task.result().members)
                     del in_flight[index]
+            self._batches_running = len(in_flight)
             if not in_flight and workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new()
 

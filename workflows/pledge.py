@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         DelegateRequest,
         DelegateResult,
         EscalationHandled,
+        InvitationUndeliverable,
         MemberChange,
         PactInForce,
         PledgeInput,
@@ -345,6 +346,20 @@ class PledgeWorkflow:
         """A coordinator handled the escalation: the ladder stops for this invitation."""
         self._state.chase.ladder_stopped = True
         self._replan = True
+
+    @workflow.signal
+    def invitation_undeliverable(self, event: InvitationUndeliverable) -> None:
+        """The invitation email was refused for good: stop chasing, as the database records.
+
+        The launch reports it to the campaign (as undeliverable) and records it; a new handler
+        for a new signal, so no recorded history replays differently.
+        """
+        s = self._state
+        if s.status == "open" and event.invitation_id == s.invitation_id and not self._handing_over:
+            s.status = "undeliverable"
+            if event.detail:
+                s.problems.append(f"invitation email refused: {event.detail}"[:500])
+            self._replan = True
 
     @workflow.signal
     def pact_in_force(self, event: PactInForce) -> None:

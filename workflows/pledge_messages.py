@@ -123,6 +123,14 @@ class CampaignEnded:
 
 
 @dataclass
+class InvitationUndeliverable:
+    """The SMTP server refused the invitation email for good (5xx): there is no link to chase."""
+
+    invitation_id: int
+    detail: str = ""
+
+
+@dataclass
 class PactInForce:
     at: datetime
 
@@ -141,7 +149,7 @@ class MemberChange:
 class PledgeState:
     """What survives continue-as-new; every field has a default so old payloads decode."""
 
-    status: str = "open"  # open, signed, declined, expired, withdrawn
+    status: str = "open"  # open, signed, declined, expired, withdrawn, undeliverable
     invitation_id: int = 0
     superseded_invitation_ids: list[int] = field(default_factory=list)
     delegations: int = 0

@@ -22,6 +22,29 @@ REFUSED_DOMAIN = "mailbox-unavailable.example"
 
 
 @dataclass
+class SmtpFaults:
+    """Replies the sink gives instead of 250, to rehearse a failing provider (None: answer 250).
+
+    For example `rcpt="451 4.3.0 try again later"`, `data="451 4.3.0 queue full"` or
+    `mail="421 4.3.2 shutting down"`.
+    """
+
+    mail: str | None = None
+    rcpt: str | None = None
+    data: str | None = None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the server took, counted by Message-ID: `lost` are expected ids it never took."""
+
+    sent: int
+    unique: int
+    duplicates: int
+    lost: int
+
+
+@dataclass
 class ReceivedMail:
     """One message as the server received it."""
 
@@ -89,6 +112,8 @@ class _RecordingHandler:
         # A held server answers no new transaction: every client stops between two messages.
         while self._sink.holding:
             await asyncio.sleep(0.01)
+        if self._sink.faults.mail:
+            return self._sink.faults.mail
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -98,12 +123,16 @@ class _RecordingHandler:
     ) -> str:
         if address.lower().endswith("@" + REFUSED_DOMAIN):
             return "550 5.1.1 mailbox unavailable"
+        if self._sink.faults.rcpt:
+            return self._sink.faults.rcpt
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(  # noqa: N802
         self, server: Any, session: Session, envelope: Envelope
     ) -> str:
+        if self._sink.faults.data:
+            return self._sink.faults.data
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         self._sink.record(
@@ -137,6 +166,21 @@ class MailSink:
         self._lock = threading.Lock()
         self._controller: Controller | None = None
         self.holding = False
+        self.faults = SmtpFaults()
+
+    def fail(self, faults: SmtpFaults) -> None:
+        """Answer with these replies from now on (see SmtpFaults); heal() ends it."""
+        self.faults = faults
+
+    def heal(self) -> None:
+        self.faults = SmtpFaults()
+
+    def tally(self, expected: set[str] | None = None, kind: str | None = None) -> Tally:
+        """Messages taken so far (of one X-Pledgeflow-Kind, if given), counted by Message-ID."""
+        ids = [m.message_id for m in self.messages if kind is None or m.kind == kind]
+        unique = set(ids)
+        lost = len(expected - unique) if expected is not None else 0
+        return Tally(sent=len(ids), unique=len(unique), duplicates=len(ids) - len(unique), lost=lost)
 
     def record(self, mail: ReceivedMail) -> None:
         with self._lock:
@@ -160,6 +204,7 @@ class MailSink:
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
+        self.heal()
 
     def start(self) -> MailSink:
         self._controller = Controller(

@@ -26,6 +26,11 @@ class PermanentRecipientError(Exception):
     """The server refused every recipient (5xx); retrying will not help."""
 
 
+def is_permanent(refused: aiosmtplib.SMTPRecipientsRefused) -> bool:
+    """Only a 5xx for every recipient is final; 4xx (421 included) means "try again later"."""
+    return bool(refused.recipients) and all(r.code >= 500 for r in refused.recipients)
+
+
 class SmtpSession:
     """One open SMTP connection over which several messages are sent."""
 
@@ -39,6 +44,8 @@ class SmtpSession:
                 parseaddr(email.sender)[1], email.recipients, email.to_bytes()
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            if not is_permanent(exc):
+                raise  # an SMTPException: the caller retries it like a dropped connection
             raise PermanentRecipientError(
                 "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
             ) from exc

@@ -1,0 +1,1 @@
+"""Durability under faults: a refusing, failing or vanishing SMTP server, database or process."""
