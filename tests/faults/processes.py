@@ -53,6 +53,8 @@ def environment(settings: Settings, temporal_address: str, data_dir: Path, **ext
         temporal_address,
         PLEDGEFLOW_DATA_DIR=str(data_dir),
         PLEDGEFLOW_WORKER_SHUTDOWN_GRACE_SECONDS="1",
+        # Every simulated signer comes from 127.0.0.1: one address's link limit would throttle them all.
+        PLEDGEFLOW_RATE_LIMIT_ENABLED="false",
         **extra,
     )
 
