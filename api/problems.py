@@ -161,6 +161,11 @@ def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if "requestBody" in operation:
                 # FastAPI answers 400 itself when a body cannot be parsed (not JSON, a broken form).
                 operation["responses"].setdefault("400", {"description": "The body could not be parsed"})
+            if "401" in operation.get("responses", {}):
+                # api/rate_limits.py: an address that keeps failing token authentication waits.
+                operation["responses"].setdefault(
+                    "429", {"description": "Too many failed token authentications from this address"}
+                )
             for status, response in operation.get("responses", {}).items():
                 if status[0] in "45":
                     response["content"] = problem_content()
@@ -205,6 +210,10 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     bug = isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError | InterfaceError)
     if bug and not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return await _unexpected_error(request, exc)  # bad SQL or a constraint, not an outage
+    if "no such table" in str(exc):
+        # SQLite reports a database that was never migrated as an OperationalError: a deployment
+        # fault that waiting will not cure, so not a 503 with Retry-After.
+        return await _unexpected_error(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
     tools = getattr(request.app.state, "page_tools", None)

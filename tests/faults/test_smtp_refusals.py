@@ -75,12 +75,13 @@ async def test_a_temporary_refusal_is_retried_and_the_mail_goes_once(settings, d
 
 async def test_a_permanent_refusal_marks_the_invitation_undeliverable(settings, db, mailbox):
     seeded = factories.campaign_with_invitees(db, count=1)
-    factories.launch(db, seeded.campaign.id)
+    # Before the launch: once launched, a pending invitation's address no longer changes.
     with session_scope(db) as session:
         contact = contacts.get_or_raise(session, seeded.contacts[0].id)
         contacts.update(
             session, contact=contact, data=ContactUpdate(email=f"gone@{REFUSED_DOMAIN}"), actor="t"
         )
+    factories.launch(db, seeded.campaign.id)
     result = await ActivityEnvironment().run(
         EmailActivities(email_delivery(settings, db)).send_email, _request(seeded.invitations[0].id)
     )
