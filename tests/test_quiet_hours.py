@@ -19,6 +19,7 @@ from models.policy import ChasePolicy, QuietHours
 from models.quorum import StakeholderGroup
 from pledgeflow import orchestration
 from pledgeflow.binaries import temporal_test_server
+from pledgeflow.devmail.sink import ReceivedMail
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline
@@ -57,11 +58,11 @@ async def _next_utc(ts_env, at: time) -> datetime:
     return moment
 
 
-def _of_kind(mailbox, kind: str) -> list:
+def _of_kind(mailbox, kind: str) -> list[ReceivedMail]:
     return [m for m in mailbox.messages if m.kind == kind]
 
 
-async def _mails(mailbox, kind: str, count: int) -> list:
+async def _mails(mailbox, kind: str, count: int) -> list[ReceivedMail]:
     async def probe():
         return _of_kind(mailbox, kind)
 
