@@ -44,7 +44,7 @@ def chase_mails(mailbox):
     return [m for m in mailbox.messages if m.kind in CHASE_KINDS]
 
 
-async def _launch(ts_env, settings, db, mailbox, held_for: timedelta | None = None, **kwargs):
+async def _launch(ts_env, settings, db, mailbox, held_for=None, **kwargs):
     """Launch now; `held_for`: skip that long first when the invitations wait for quiet hours."""
     seeded = factories.campaign_with_invitees(db, **kwargs)
     factories.launch(db, seeded.campaign.id)
