@@ -17,9 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.policy import ChasePolicy, QuietHours
 from models.quorum import StakeholderGroup
+from models.user import Role
 from pledgeflow import orchestration
 from pledgeflow.binaries import temporal_test_server
+from pledgeflow.db import session_scope
 from pledgeflow.devmail.sink import ReceivedMail
+from pledgeflow.history.replay import replay
+from services import users
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline
@@ -276,3 +280,75 @@ async def test_the_in_force_announcement_reaches_each_signatory_in_their_own_hou
 async def _none_yet_beyond(mailbox, kind: str, count: int) -> None:
     await asyncio.sleep(1.0)
     assert len(_of_kind(mailbox, kind)) == count
+
+
+async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings, db, mailbox):
+    from services.review_calendar import add_months
+    from tests.test_review_cycles import REVIEWER, _cycle, _decide, _submit, settings_for
+
+    with session_scope(db) as session:
+        users.get_or_create_user(session, email=REVIEWER, name="Monitor", role=Role.reviewer, actor="test")
+    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(ts_env, launch)
+    async with running_workers(ts_env.client, settings, db):
+        seeded, [pledge] = await _start(
+            ts_env,
+            settings,
+            db,
+            count=1,
+            policy=POLICY,
+            timezones=["Asia/Kathmandu"],
+            campaign_timezone="Asia/Kathmandu",
+            review=settings_for(),
+        )
+        await _mails(mailbox, "invitation", 1)
+        # Signed at 00:05 local: the receipt at once, the pact (one signatory) in force at once,
+        # its announcement to the signatory at 07:00.
+        signing = launch + timedelta(hours=6, minutes=20)
+        await _skip_to(ts_env, signing)
+        await _sign(pledge, seeded.invitations[0].id)
+        [receipt] = await _mails(mailbox, "signature_confirmation", 1)
+        assert _local(receipt.date).replace(second=0, microsecond=0).time() == time(0, 5)
+        view = await eventually(lambda: pledge.query(PledgeWorkflow.view), lambda v: v.pact_in_force_at)
+        in_force = view.pact_in_force_at
+        assert in_force is not None
+        morning = datetime.combine(_local(in_force).date(), time(7, 0), tzinfo=NPT)
+        contact = seeded.contacts[0].email
+        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        [announced] = [m for m in await _mails(mailbox, "pact_in_force", 2) if contact in m.recipients]
+        assert _local(announced.date) == morning
+
+        # The cycle opens at 00:05 local three months on: the report request goes at 07:00.
+        opens = add_months(in_force, 3)
+        assert _local(opens).time().replace(second=0, microsecond=0) == time(0, 5)
+        await _skip_to(ts_env, opens + timedelta(minutes=1))
+        handle, cycle = await _cycle(ts_env, seeded, 1)
+        await _none_yet(mailbox, "report_request")
+        request_morning = datetime.combine(_local(opens).date(), time(7, 0), tzinfo=NPT)
+        await _skip_to(ts_env, request_morning + timedelta(minutes=1))
+        [request] = await _mails(mailbox, "report_request", 1)
+        assert request.recipients == [contact] and _local(request.date) == request_morning
+
+        # Submitted at 23:00 local: the reviewer (the campaign's zone) is asked at 07:00.
+        submitting = request_morning + timedelta(hours=16)
+        await _skip_to(ts_env, submitting)
+        await _submit(ts_env, db, handle, cycle.report_id)
+        await _none_yet(mailbox, "review_request")
+        await _skip_to(ts_env, request_morning + DAY + timedelta(minutes=1))
+        [review_request] = await _mails(mailbox, "review_request", 1)
+        assert review_request.recipients == [REVIEWER]
+        assert _local(review_request.date) == request_morning + DAY
+
+        # Accepted by the reviewer at 23:30 local: the signatory hears at 07:00.
+        await _skip_to(ts_env, request_morning + DAY + timedelta(hours=16, minutes=30))
+        await _decide(ts_env, db, handle, cycle.report_id, accept=True)
+        await _none_yet(mailbox, "report_accepted")
+        await _skip_to(ts_env, request_morning + 2 * DAY + timedelta(minutes=1))
+        [accepted] = await _mails(mailbox, "report_accepted", 1)
+        assert accepted.recipients == [contact] and _local(accepted.date) == request_morning + 2 * DAY
+        result = await handle.result()
+        assert (result.accepted, result.standing) == (True, "good")
+        # The new code path (emails held in state, sent by timer) replays deterministically.
+        for run in (handle, pledge):
+            verdict = await replay(await run.fetch_history())
+            assert verdict.clean, verdict.describe()
