@@ -27,7 +27,7 @@ from services import users
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline
-from workflows.pledge import PledgeWorkflow, ReopenRequest, SignRequest
+from workflows.pledge import DelegateRequest, PledgeWorkflow, ReopenRequest, SignRequest
 from workflows.quiet_hours import QuietWindow, next_allowed
 
 NPT = ZoneInfo("Asia/Kathmandu")
@@ -352,3 +352,37 @@ async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings,
         for run in (handle, pledge):
             verdict = await replay(await run.fetch_history())
             assert verdict.clean, verdict.describe()
+
+
+async def test_a_delegation_at_night_confirms_at_once_and_invites_the_colleague_at_0700(
+    ts_env, settings, db, mailbox
+):
+    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(ts_env, launch)
+    async with running_workers(ts_env.client, settings, db):
+        seeded, [handle] = await _start(
+            ts_env,
+            settings,
+            db,
+            count=1,
+            policy=POLICY,
+            timezones=["Asia/Kathmandu"],
+            campaign_timezone="Asia/Kathmandu",
+        )
+        await _mails(mailbox, "invitation", 1)
+        handing_over = launch + timedelta(hours=5, minutes=45)  # 23:30 local
+        await _skip_to(ts_env, handing_over)
+        await handle.execute_update(
+            PledgeWorkflow.delegate,
+            DelegateRequest(
+                invitation_id=seeded.invitations[0].id, name="Ram Thapa", email="ram@org1.example"
+            ),
+        )
+        [confirmation] = await _mails(mailbox, "delegation_notice", 1)
+        assert confirmation.recipients == [seeded.contacts[0].email]
+        assert _local(confirmation.date).replace(second=0).time() == time(23, 30)
+        await _none_yet_beyond(mailbox, "invitation", 1)
+        morning = datetime.combine(_local(handing_over).date() + DAY, time(7, 0), tzinfo=NPT)
+        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        invitation = (await _mails(mailbox, "invitation", 2))[1]
+        assert invitation.recipients == ["ram@org1.example"] and _local(invitation.date) == morning
