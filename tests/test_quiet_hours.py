@@ -26,7 +26,7 @@ from pledgeflow.history.replay import replay
 from services import users
 from tests import factories
 from tests.helpers import eventually, running_workers
-from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline
+from workflows.campaign import AddInvitees, CampaignWorkflow, EndCampaign, ExtendDeadline
 from workflows.pledge import DelegateRequest, PledgeWorkflow, ReopenRequest, SignRequest
 from workflows.quiet_hours import QuietWindow, next_allowed
 
@@ -386,3 +386,36 @@ async def test_a_delegation_at_night_confirms_at_once_and_invites_the_colleague_
         await _skip_to(ts_env, morning + timedelta(minutes=1))
         invitation = (await _mails(mailbox, "invitation", 2))[1]
         assert invitation.recipients == ["ram@org1.example"] and _local(invitation.date) == morning
+
+
+async def test_invitees_added_at_night_are_invited_at_0700(ts_env, settings, db, mailbox):
+    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(ts_env, launch)
+    async with running_workers(ts_env.client, settings, db):
+        seeded, _ = await _start(
+            ts_env,
+            settings,
+            db,
+            count=1,
+            policy=POLICY,
+            timezones=["Asia/Kathmandu"],
+            campaign_timezone="Asia/Kathmandu",
+        )
+        [first] = await _mails(mailbox, "invitation", 1)
+        assert first.date == launch
+        late = factories.campaign_with_invitees(db, count=1, prefix="Late ", timezones=["Asia/Kathmandu"])
+        adding = launch + timedelta(hours=6, minutes=20)  # 00:05 local
+        await _skip_to(ts_env, adding)
+        campaign = orchestration.campaign_handle(ts_env.client, seeded.campaign.id)
+        added = await campaign.execute_update(
+            CampaignWorkflow.add_invitees,
+            AddInvitees(organisation_ids=[late.organisations[0].id], contact_ids=[None], actor="user:1"),
+        )
+        assert added.invitations == 1
+        await _none_yet_beyond(mailbox, "invitation", 1)
+        morning = datetime.combine(_local(adding).date(), time(7, 0), tzinfo=NPT)
+        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        invitation = (await _mails(mailbox, "invitation", 2))[1]
+        assert invitation.recipients == [late.contacts[0].email] and _local(invitation.date) == morning
+        progress = await orchestration.campaign_progress(ts_env.client, seeded.campaign.id)
+        assert (progress.invitations_planned, progress.invited) == (2, 2)
