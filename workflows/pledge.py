@@ -487,12 +487,12 @@ class PledgeWorkflow:
             retry_policy=RETRY,
         )
         while self._reviewing() and workflow.now() < plan.times.opens_at:
+            await self._send_held()  # first, so the wait below is never a zero timer
             with contextlib.suppress(asyncio.TimeoutError):
                 await workflow.wait_condition(
                     lambda: bool(self._effects) or not self._reviewing(),
                     timeout=earliest(plan.times.opens_at - workflow.now(), self._held_wake()),
                 )
-            await self._send_held()
             while self._effects:
                 await self._perform(self._effects.pop(0))
         if not self._reviewing():
@@ -511,12 +511,12 @@ class PledgeWorkflow:
             id=review_workflow_id(self._campaign_id, self._organisation_id, cycle),
         )
         while not child.done():
+            await self._send_held()
             with contextlib.suppress(asyncio.TimeoutError):
                 await workflow.wait_condition(
                     lambda: child.done() or bool(self._effects) or not self._reviewing(),
                     timeout=self._held_wake(),
                 )
-            await self._send_held()
             while self._effects:
                 await self._perform(self._effects.pop(0))
             if not self._reviewing() and not child.done():
