@@ -33,6 +33,7 @@ from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeInput
 from workflows.pledge_messages import InvitationUndeliverable
+from workflows.quiet_hours import hold_until
 from workflows.quorum import GroupRule
 
 START_CONCURRENCY = 32
@@ -176,7 +177,13 @@ class LaunchActivities:
                 for inv, org in rows
             ]
 
-    async def _start_pledge(self, request: InviteBatchInput, invitation: Invitation, plan: ChasePlan) -> None:
+    async def _start_pledge(
+        self,
+        request: InviteBatchInput,
+        invitation: Invitation,
+        plan: ChasePlan,
+        invite_at: datetime | None = None,
+    ) -> None:
         # Closed already (started by an earlier attempt and finished since): nothing to do.
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
@@ -187,6 +194,7 @@ class LaunchActivities:
                     invitation_id=invitation.id or 0,
                     email_task_queue=request.email_task_queue,
                     plan=plan,
+                    invite_at=invite_at,
                 ),
                 id=pledge_workflow_id(invitation.campaign_id, invitation.organisation_id),
                 task_queue=request.task_queue,
@@ -222,10 +230,16 @@ class LaunchActivities:
         """Start the pledge workflows of one range, then send their invitations."""
         rows = await asyncio.to_thread(self._load_range, request)
         gate = asyncio.Semaphore(START_CONCURRENCY)
+        # Contacts in their quiet hours get their invitation from their own pledge workflow, at
+        # their morning; the rest (a launch in the day: everyone) go in this batch at once.
+        held = {
+            inv.id: hold_until(request.planned_at, plan.timezones.get("contact", "UTC"), plan.quiet)
+            for inv, _, plan in rows
+        }
 
         async def start(invitation: Invitation, plan: ChasePlan) -> None:
             async with gate:
-                await self._start_pledge(request, invitation, plan)
+                await self._start_pledge(request, invitation, plan, held[invitation.id])
 
         # Workflows first: a link must never arrive before the workflow that answers it.
         await asyncio.gather(*(start(inv, plan) for inv, _, plan in rows))
@@ -241,17 +255,20 @@ class LaunchActivities:
                 planned_at=request.planned_at,
             )
             for inv, _, _ in rows
+            if held[inv.id] is None
         ]
         results = await self._delivery.deliver(jobs, heartbeat=True)
-        await self._tell_refused(rows, results)
+        sent = [row for row in rows if held[row[0].id] is None]
+        await self._tell_refused(sent, results)
+        refused = {job.invitation_id for job, r in zip(jobs, results, strict=True) if r.outcome == "refused"}
         return InviteBatchResult(
             members=[
                 Member(
                     organisation_id=inv.organisation_id,
                     kind=kind,
                     invitation_id=inv.id or 0,
-                    status="undeliverable" if result.outcome == "refused" else "invited",
+                    status="undeliverable" if inv.id in refused else "invited",
                 )
-                for (inv, kind, _), result in zip(rows, results, strict=True)
+                for inv, kind, _ in rows
             ]
         )

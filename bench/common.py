@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from models.campaign import CampaignCreate
 from models.contact import Contact
 from models.invitation import Invitation
 from models.organisation import Organisation, OrganisationKind
+from models.policy import ChasePolicy, QuietHours
 from models.user import Role
 from pledgeflow.db import create_tables, make_engine, session_scope
 from services import campaigns, users
@@ -34,6 +36,20 @@ def database(tmp: Path) -> tuple[str, Engine]:
     return url, engine
 
 
+def working_hours_policy() -> ChasePolicy:
+    """Quiet hours that are not now (Accra is UTC): the common case, a launch in working hours.
+
+    The rule is still applied to every invitation; at night it would hold them all till morning.
+    """
+    now = datetime.now(UTC)
+    start, end = now + timedelta(hours=6), now + timedelta(hours=7)
+    return ChasePolicy(
+        quiet_hours=QuietHours.model_validate(
+            {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"), "weekend": []}
+        )
+    )
+
+
 def seed_campaign(engine: Engine, n: int, *, tag: str) -> tuple[int, list[int]]:
     """A draft campaign with n invited organisations (bulk insert: set-up is not what is measured)."""
     with session_scope(engine) as session:
@@ -42,7 +58,12 @@ def seed_campaign(engine: Engine, n: int, *, tag: str) -> tuple[int, list[int]]:
         )
         campaign = campaigns.create(
             session,
-            data=CampaignCreate(title=f"Benchmark {tag}", region="GH", timezone="Africa/Accra"),
+            data=CampaignCreate(
+                title=f"Benchmark {tag}",
+                region="GH",
+                timezone="Africa/Accra",
+                policy=working_hours_policy(),
+            ),
             owner=owner,
             actor="bench",
         )

@@ -12,6 +12,7 @@ from models.campaign import Campaign, CampaignCreate
 from models.invitation import InviteeChoice
 from models.organisation import OrganisationCreate, OrganisationKind
 from models.pledge import Commitment, PledgeCreate
+from models.policy import ChasePolicy, QuietHours
 from models.user import Role
 from pledgeflow.db import session_scope
 from services import campaigns, contacts, organisations, users
@@ -124,6 +125,9 @@ def ensure_demo_campaign(engine: Engine) -> DemoCampaign:
                 region="GH",
                 timezone="Africa/Accra",
                 signature_deadline=date.today() + timedelta(days=60),
+                # The demo is tried at any hour against a local mailbox: quiet hours would hold
+                # its invitations until the next working morning in Accra.
+                policy=ChasePolicy(quiet_hours=QuietHours(enabled=False)),
             ),
             owner=coordinator,
             actor=ACTOR,

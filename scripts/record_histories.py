@@ -151,6 +151,8 @@ class Scenario:
     campaign: dict[str, Any] = field(default_factory=dict)  # extra fields for POST /campaigns
     deadline_in_days: int | None = None
     time_skipping: bool = False
+    # The launch falls in quiet hours: skip a day for the invitation (time-skipping server only).
+    invitation_held: bool = False
 
 
 async def launch_campaign(rec: Recording, name: str, scenario: Scenario) -> Launched:
@@ -166,7 +168,13 @@ async def launch_campaign(rec: Recording, name: str, scenario: Scenario) -> Laun
         "/contacts",
         json={"organisation_id": organisation["id"], "name": "Efua Asante", "email": email, "locale": "en"},
     )
-    body: dict[str, Any] = {"title": f"Recording: {name}", "region": "GH", "timezone": TIMEZONE}
+    body: dict[str, Any] = {
+        "title": f"Recording: {name}",
+        "region": "GH",
+        "timezone": TIMEZONE,
+        # Recorded at any hour: the invitation goes at once unless the scenario is about quiet hours.
+        "policy": {"quiet_hours": {"enabled": False}},
+    }
     if scenario.deadline_in_days is not None:
         deadline = await rec.today() + timedelta(days=scenario.deadline_in_days)
         body["signature_deadline"] = deadline.isoformat()
@@ -177,6 +185,8 @@ async def launch_campaign(rec: Recording, name: str, scenario: Scenario) -> Laun
         "POST", f"/campaigns/{cid}/invitees", json={"invitees": [{"organisation_id": organisation["id"]}]}
     )
     launched = await rec.call("POST", f"/campaigns/{cid}/launch")
+    if scenario.invitation_held:
+        await rec.env.sleep(timedelta(days=1))
     await rec.mail(email)
     return Launched(
         campaign_id=cid,
@@ -282,6 +292,20 @@ async def chase_expire_reopen_sign(rec: Recording, c: Launched) -> None:
     )
     await settle(rec, c.pledge_workflow_id)
     await sign(rec, c)
+
+
+async def quiet_hours(rec: Recording, c: Launched) -> None:
+    """Every hour but 23:59 is quiet: the invitation, a deadline notice and the in-force
+    announcement wait for 23:59; the receipt goes at once."""
+    later = await rec.today() + timedelta(days=90)
+    await rec.client.get_workflow_handle(c.campaign_workflow_id).execute_update(
+        CampaignWorkflow.extend_deadline, ExtendDeadline(deadline=later.isoformat(), actor=rec.actor)
+    )
+    await rec.env.sleep(timedelta(days=1))
+    await completed(rec, c.pledge_workflow_id, "send_email")
+    await sign(rec, c)
+    await rec.env.sleep(timedelta(days=1))
+    await settle(rec, c.pledge_workflow_id)
 
 
 async def review_cycle(rec: Recording, c: Launched) -> None:
@@ -397,6 +421,20 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "chase-expire-reopen": Scenario(
         chase_expire_reopen_sign, campaign=_CHASE_POLICY, deadline_in_days=8, time_skipping=True
+    ),
+    "quiet-hours": Scenario(
+        quiet_hours,
+        campaign={
+            "policy": {
+                "reminder_days": [],
+                "reminder_days_before_deadline": [],
+                "ladder": [],
+                "quiet_hours": {"enabled": True, "start": "00:00", "end": "23:59", "weekend": []},
+            }
+        },
+        deadline_in_days=30,
+        time_skipping=True,
+        invitation_held=True,
     ),
 }
 

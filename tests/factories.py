@@ -12,7 +12,7 @@ from models.contact import Contact, ContactCreate
 from models.invitation import Invitation, InviteeChoice
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
 from models.pledge import Commitment, PledgeCreate
-from models.policy import ChasePolicy
+from models.policy import ChasePolicy, QuietHours
 from models.quorum import StakeholderGroup
 from models.review import ReviewSettings
 from models.user import Role, User
@@ -20,6 +20,9 @@ from pledgeflow.db import session_scope
 from services import campaigns, contacts, organisations, users
 
 ACTOR = "test"
+# Tests not about quiet hours run at whatever hour the machine has: they get the policy of a
+# launch in working hours (emails at once). Tests about quiet hours pass a policy of their own.
+ANY_HOUR = ChasePolicy(quiet_hours=QuietHours(enabled=False))
 
 PLEDGE = PledgeCreate(
     title="Ghana Customs Integrity Pact",
@@ -85,7 +88,7 @@ def campaign_with_invitees(
                 region="GH",
                 timezone=campaign_timezone,
                 signature_deadline=deadline,
-                policy=policy,
+                policy=policy if policy is not None else ANY_HOUR,
                 quorum=quorum or [],
                 focal_point_email=focal_point_email,
                 review=review,

@@ -44,11 +44,15 @@ def chase_mails(mailbox):
     return [m for m in mailbox.messages if m.kind in CHASE_KINDS]
 
 
-async def _launch(ts_env, settings, db, mailbox, **kwargs):
+async def _launch(ts_env, settings, db, mailbox, held_for=None, **kwargs):
+    """Launch now; `held_for`: skip that long first when the invitations wait for quiet hours."""
     seeded = factories.campaign_with_invitees(db, **kwargs)
     factories.launch(db, seeded.campaign.id)
     await orchestration.start_campaign(ts_env.client, settings, seeded.campaign.id)
-    await mailbox.wait_for_async(len(seeded.organisations))
+    if held_for is not None:
+        await ts_env.sleep(held_for)
+    found = await mailbox.wait_for_async(len(seeded.organisations), subject_contains="Invitation")
+    assert len(found) == len(seeded.organisations)
     handle = orchestration.pledge_handle(ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
     view = await eventually(
         lambda: handle.query(PledgeWorkflow.view), lambda v: v.chase_started_at is not None
@@ -173,7 +177,16 @@ async def test_quiet_hours_in_kathmandu_and_monrovia(ts_env, settings, db, mailb
             count=2,
             policy=policy,
             timezones=["Asia/Kathmandu", "Africa/Monrovia"],
+            held_for=3 * DAY,  # Friday 22:00 UTC is night (and then the weekend) in both zones
         )
+        monday = start.date() + timedelta(days=3)
+        invitations = {m.recipients[0]: m.date for m in mailbox.messages if m.kind == "invitation"}
+        assert invitations == {
+            seeded.contacts[0].email: datetime.combine(monday, time(8, 0), tzinfo=ZoneInfo("Asia/Kathmandu")),
+            seeded.contacts[1].email: datetime.combine(
+                monday, time(8, 0), tzinfo=ZoneInfo("Africa/Monrovia")
+            ),
+        }
         due = start + 7 * DAY
         assert due.weekday() == 4 and due.hour == 22
         await _skip_to(ts_env, due + 4 * DAY)

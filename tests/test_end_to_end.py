@@ -66,7 +66,13 @@ async def test_coordinator_to_signed_pledge_through_the_browser(tmp_path):
                 await http.post(
                     f"{api}/campaigns",
                     headers=auth,
-                    json={"title": "Birgunj dry port pact", "region": "NP", "timezone": "Asia/Kathmandu"},
+                    json={
+                        "title": "Birgunj dry port pact",
+                        "region": "NP",
+                        "timezone": "Asia/Kathmandu",
+                        # Any hour of the run is a working hour (tests/test_quiet_hours.py).
+                        "policy": {"quiet_hours": {"enabled": False}},
+                    },
                 )
             ).json()
             cid = campaign["id"]

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         LifecycleEvent,
     )
     from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange
+    from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH
     from workflows.quorum import GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
 BATCH_SIZE = 200
@@ -266,6 +267,15 @@ class CampaignWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
+        if workflow.patched(IN_FORCE_BY_PLEDGE_PATCH):
+            # Each signatory's pledge workflow announces it in their own working hours (on the
+            # broadcast below); the coordinator is told now, under the batch's Message-ID.
+            await self._notify_coordinator("pact_in_force", "in-force-coordinator", {})
+        else:
+            await self._announce_to_everyone(at)
+        await self._broadcast("pact_in_force", {"at": at.isoformat()}, audience="all")
+
+    async def _announce_to_everyone(self, at: datetime) -> None:
         await workflow.execute_activity_method(
             CampaignActivities.announce_in_force,
             AnnounceInput(campaign_id=self._input.campaign_id, planned_at=at),
@@ -274,7 +284,6 @@ class CampaignWorkflow:
             heartbeat_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
         )
-        await self._broadcast("pact_in_force", {"at": at.isoformat()}, audience="all")
 
     async def _notify_coordinator(self, kind: str, step: str, params: dict[str, Any]) -> None:
         await workflow.execute_activity_method(

@@ -13,19 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# Quiet hours are one rule for every email (workflows/quiet_hours.py); re-exported for callers.
+from workflows.quiet_hours import QuietWindow as QuietWindow
+from workflows.quiet_hours import next_allowed as next_allowed
+
 MIDNIGHT = time(0, 0)
 # How late a step's email may go out and still carry the time it was due.
 ON_TIME = timedelta(minutes=1)
-
-
-@dataclass
-class QuietWindow:
-    """Local night and weekend, when no email goes out."""
-
-    enabled: bool = True
-    start: str = "19:00"
-    end: str = "08:00"
-    weekend: list[int] = field(default_factory=lambda: [5, 6])
 
 
 @dataclass
@@ -73,39 +67,6 @@ class Step:
     send_at: datetime  # when it may happen, after quiet hours
     number: int = 0  # reminder number or escalation level, from 1
     recipient: str = "contact"
-
-
-def _parse(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def _is_quiet(local: datetime, quiet: QuietWindow) -> bool:
-    if local.weekday() in quiet.weekend:
-        return True
-    start, end = _parse(quiet.start), _parse(quiet.end)
-    now = local.time()
-    if start > end:  # the night spans midnight
-        return now >= start or now < end
-    return start <= now < end
-
-
-def next_allowed(moment: datetime, zone: str, quiet: QuietWindow) -> datetime:
-    """The first moment at or after `moment` outside the recipient's night and weekend."""
-    if not quiet.enabled:
-        return moment
-    tz = ZoneInfo(zone)
-    morning = _parse(quiet.end)
-    local = moment.astimezone(tz)
-    for _ in range(10):  # a night and a weekend take at most a few jumps
-        if not _is_quiet(local, quiet):
-            return local.astimezone(moment.tzinfo)
-        # Jump to the next morning on the wall clock, so DST never shifts 08:00 to 07:00.
-        candidate = datetime.combine(local.date(), morning, tzinfo=tz)
-        if candidate <= local:
-            candidate = datetime.combine(local.date() + timedelta(days=1), morning, tzinfo=tz)
-        local = candidate
-    raise ValueError(f"quiet hours leave no time to send in {zone}")
 
 
 def planned_steps(plan: ChasePlan) -> list[Step]:

@@ -21,7 +21,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities, SendEmailInput
+    from activities.email import EmailActivities, SendEmailInput, SendEmailResult
     from activities.records import (
         DelegateInvitationInput,
         InvitationEvent,
@@ -68,6 +68,16 @@ with workflow.unsafe.imports_passed_through():
         WithdrawRequest,
         WithdrawResult,
     )
+    from workflows.quiet_hours import (
+        IN_FORCE_BY_PLEDGE_PATCH,
+        QUIET_HOURS_PATCH,
+        HeldEmail,
+        earliest,
+        held_date,
+        held_wake,
+        hold_until,
+        take_due,
+    )
     from workflows.review import ReviewCycleWorkflow
     from workflows.review_messages import ReviewCycleInput
 
@@ -111,8 +121,18 @@ class PledgeWorkflow:
         self._state = request.state or PledgeState(
             invitation_id=request.invitation_id, plan=request.plan or ChasePlan()
         )
+        if request.state is None and request.invite_at is not None:
+            # The launch fell in the contact's quiet hours: the invitation waits for their morning.
+            self._state.held.append(
+                HeldEmail(
+                    "invitation",
+                    f"invitation-{request.invitation_id}",
+                    request.invite_at,
+                    invitation_id=request.invitation_id,
+                )
+            )
         while not self._finished():
-            wake = self._next_wake()
+            wake = earliest(self._next_wake(), self._held_wake())
             if wake is None or wake > timedelta(0):
                 # One timer to the next chase step; a new deadline or an answer wakes it early.
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -121,6 +141,8 @@ class PledgeWorkflow:
                         timeout=wake,
                     )
             self._replan = False
+            # Held emails first: an invitation goes before any notice that followed it.
+            await self._send_held()
             while self._effects:
                 await self._perform(self._effects.pop(0))
             if self._chasing():
@@ -131,7 +153,7 @@ class PledgeWorkflow:
         return self.view()
 
     def _finished(self) -> bool:
-        return bool(self._state.campaign_ended) and not self._effects
+        return bool(self._state.campaign_ended) and not self._effects and not self._state.held
 
     def _chasing(self) -> bool:
         return self._state.status == "open" and not self._handing_over and not self._state.campaign_ended
@@ -367,6 +389,10 @@ class PledgeWorkflow:
         if self._state.pact_in_force_at is None:
             self._state.pact_in_force_at = event.at
             self._replan = True  # wake the loop: review cycles start
+            if self._state.status == "signed" and workflow.patched(IN_FORCE_BY_PLEDGE_PATCH):
+                # The signatory's announcement, in their own working hours (the campaign no
+                # longer sends it to everyone at once).
+                self._effects.append(_Effect("in_force", workflow.now()))
 
     @workflow.signal
     def campaign_ended(self, event: CampaignEnded) -> None:
@@ -447,7 +473,7 @@ class PledgeWorkflow:
         now = workflow.now()
         await self._record("expire_invitation", InvitationEvent(invitation_id=invitation_id, at=now))
         await self._tell_campaign("expired", invitation_id, now)
-        await self._email(
+        await self._mail(
             "expiry_notice",
             f"expiry-{invitation_id}-{self._state.reopenings}",
             {},
@@ -476,10 +502,11 @@ class PledgeWorkflow:
             retry_policy=RETRY,
         )
         while self._reviewing() and workflow.now() < plan.times.opens_at:
+            await self._send_held()  # first, so the wait below is never a zero timer
             with contextlib.suppress(asyncio.TimeoutError):
                 await workflow.wait_condition(
                     lambda: bool(self._effects) or not self._reviewing(),
-                    timeout=plan.times.opens_at - workflow.now(),
+                    timeout=earliest(plan.times.opens_at - workflow.now(), self._held_wake()),
                 )
             while self._effects:
                 await self._perform(self._effects.pop(0))
@@ -499,9 +526,12 @@ class PledgeWorkflow:
             id=review_workflow_id(self._campaign_id, self._organisation_id, cycle),
         )
         while not child.done():
-            await workflow.wait_condition(
-                lambda: child.done() or bool(self._effects) or not self._reviewing()
-            )
+            await self._send_held()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await workflow.wait_condition(
+                    lambda: child.done() or bool(self._effects) or not self._reviewing(),
+                    timeout=self._held_wake(),
+                )
             while self._effects:
                 await self._perform(self._effects.pop(0))
             if not self._reviewing() and not child.done():
@@ -535,6 +565,7 @@ class PledgeWorkflow:
                 "reopen": self._after_reopening,
                 "deadline": self._after_deadline_change,
                 "ended": self._after_campaign_ended,
+                "in_force": self._after_in_force,
             }[effect.kind](effect)
         except ActivityError as err:
             # A domain refusal from the records (they disagree with this workflow). Keep it
@@ -605,7 +636,9 @@ class PledgeWorkflow:
         self._restart_chase(effect.at, contact_zone=successor.contact_timezone)
         new_id = successor.invitation_id
         await self._tell_campaign("delegated", new_id, effect.at)
-        await self._email("invitation", f"invitation-{new_id}", {})
+        # The colleague's invitation waits for their working hours; the delegator's confirmation
+        # answers their own action and goes at once.
+        await self._mail("invitation", f"invitation-{new_id}", {})
         await self._email("delegation_notice", f"delegation-notice-{new_id}", {})
 
     async def _after_withdrawing(self, effect: _Effect) -> None:
@@ -635,7 +668,7 @@ class PledgeWorkflow:
             ),
         )
         await self._tell_campaign("reopened", invitation_id, effect.at)
-        await self._email(
+        await self._mail(
             "invitation", f"invitation-{invitation_id}-reopened-{self._state.reopenings}", {"reopened": True}
         )
 
@@ -650,7 +683,7 @@ class PledgeWorkflow:
                 ),
             )
         if self._state.status == "open":
-            await self._email(
+            await self._mail(
                 "deadline_extended",
                 f"deadline-{invitation_id}-{change.deadline}",
                 {"deadline": change.deadline},
@@ -659,12 +692,84 @@ class PledgeWorkflow:
     async def _after_campaign_ended(self, effect: _Effect) -> None:
         reason = str(effect.args["reason"])
         invitation_id = self._state.invitation_id
+        # A contact whose invitation was still held never heard of the campaign: no notice.
+        never_invited = any(m.step == f"invitation-{invitation_id}" for m in self._state.held)
         if self._state.status in ("open", "expired"):
             await self._record("close_invitation", InvitationEvent(invitation_id=invitation_id, at=effect.at))
-        if reason == "cancelled":
-            await self._email(
+        if reason == "cancelled" and not never_invited:
+            await self._mail(
                 "campaign_cancelled", f"cancelled-{invitation_id}", {"reason": effect.args["note"]}
             )
+
+    async def _after_in_force(self, effect: _Effect) -> None:
+        # The same Message-ID the campaign's batch announcement used: one email either way.
+        await self._mail(
+            "pact_in_force",
+            f"in-force-{self._state.invitation_id}",
+            {},
+            workflow_id=campaign_workflow_id(self._campaign_id),
+        )
+
+    # ---- emails to the contact, in their working hours -------------------------------
+
+    def _held_wake(self) -> timedelta | None:
+        return held_wake(self._state.held, workflow.now())
+
+    async def _mail(
+        self,
+        kind: str,
+        step: str,
+        params: dict[str, Any],
+        planned_at: datetime | None = None,
+        workflow_id: str = "",
+    ) -> None:
+        """An email to the contact: now, or held for their morning when it is night where they are."""
+        now = workflow.now()
+        if workflow.patched(QUIET_HOURS_PATCH):
+            plan = self._state.plan
+            send_at = hold_until(now, plan.timezones.get("contact", "UTC"), plan.quiet)
+            if send_at is not None:
+                self._state.held.append(
+                    HeldEmail(kind, step, send_at, params, self._state.invitation_id, workflow_id)
+                )
+                return
+        await self._email(kind, step, params, planned_at=planned_at, workflow_id=workflow_id)
+
+    def _still_wanted(self, mail: HeldEmail) -> bool:
+        """Whether a held email still says something true when its morning comes."""
+        s = self._state
+        if mail.kind in ("invitation", "deadline_extended"):
+            return s.status == "open" and not s.campaign_ended and mail.invitation_id == s.invitation_id
+        if mail.kind == "expiry_notice":
+            return s.status == "expired"
+        if mail.kind == "pact_in_force":
+            return s.status == "signed"
+        return True
+
+    async def _send_held(self) -> None:
+        now = workflow.now()
+        for mail in take_due(self._state.held, now):
+            if not self._still_wanted(mail):
+                continue
+            try:
+                result = await self._email(
+                    mail.kind,
+                    mail.step,
+                    mail.params,
+                    planned_at=held_date(mail, now),
+                    workflow_id=mail.workflow_id,
+                    invitation_id=mail.invitation_id,
+                )
+            except ActivityError as err:
+                self._state.problems.append(f"{mail.kind}: {err.cause or err}")
+                continue
+            if result.outcome == "refused" and mail.step == f"invitation-{mail.invitation_id}":
+                # As a launch batch reports a refused invitation: the campaign counts it undeliverable
+                # and this workflow stops chasing, as the database records.
+                await self._tell_campaign("undeliverable", mail.invitation_id, workflow.now())
+                self.invitation_undeliverable(
+                    InvitationUndeliverable(invitation_id=mail.invitation_id, detail=result.detail[:300])
+                )
 
     async def _record(self, activity_name: str, event: InvitationEvent) -> None:
         await workflow.execute_activity(
@@ -672,16 +777,22 @@ class PledgeWorkflow:
         )
 
     async def _email(
-        self, kind: str, step: str, params: dict[str, Any], planned_at: datetime | None = None
-    ) -> None:
-        await workflow.execute_activity_method(
+        self,
+        kind: str,
+        step: str,
+        params: dict[str, Any],
+        planned_at: datetime | None = None,
+        workflow_id: str = "",
+        invitation_id: int = 0,
+    ) -> SendEmailResult:
+        return await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
                 kind=kind,
-                workflow_id=workflow.info().workflow_id,
+                workflow_id=workflow_id or workflow.info().workflow_id,
                 step=step,
                 planned_at=planned_at or workflow.now(),
-                invitation_id=self._state.invitation_id,
+                invitation_id=invitation_id or self._state.invitation_id,
                 campaign_id=self._campaign_id,
                 params=params,
             ),

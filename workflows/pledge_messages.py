@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workflows.chasing import ChasePlan, ChaseState
+from workflows.quiet_hours import HeldEmail
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -167,6 +168,7 @@ class PledgeState:
     cycles_done: int = 0  # review cycles finished; each one ends in continue-as-new
     standing: str = "good"
     problems: list[str] = field(default_factory=list)
+    held: list[HeldEmail] = field(default_factory=list)  # emails waiting for the recipient's morning
 
 
 @dataclass
@@ -177,6 +179,8 @@ class PledgeInput:
     email_task_queue: str = "pledgeflow-email"
     plan: ChasePlan | None = None
     state: PledgeState | None = None
+    # Set when the launch fell in the contact's quiet hours: the workflow sends its own invitation then.
+    invite_at: datetime | None = None
 
 
 @dataclass

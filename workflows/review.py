@@ -33,6 +33,14 @@ with workflow.unsafe.imports_passed_through():
         next_wake,
         reminders_planned,
     )
+    from workflows.quiet_hours import (
+        QUIET_HOURS_PATCH,
+        HeldEmail,
+        held_date,
+        held_wake,
+        hold_until,
+        take_due,
+    )
     from workflows.review_messages import (
         ReportDecided,
         ReportSubmitted,
@@ -79,16 +87,23 @@ class ReviewCycleWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._email("report_request", f"request-{s.report_id}", {})
+        await self._mail("report_request", f"request-{s.report_id}", {})
         self._await_report(request.times.due_at)
         with contextlib.suppress(asyncio.CancelledError):
             # Cancelled when the signatory withdraws or the campaign ends: stop quietly.
             while s.phase not in ("accepted", "closed"):
                 await self._sleep_until_something_happens()
+                await self._send_held()
                 while self._events:
                     await self._handle(self._events.pop(0))
                 if s.phase in ("awaiting_report", "awaiting_review"):
                     await self._on_time_passing()
+            # The last answers (acceptance, standing) may still wait for the morning.
+            while s.held:
+                wake = held_wake(s.held, workflow.now())
+                if wake:
+                    await workflow.sleep(wake)
+                await self._send_held()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ReviewCycleResult(
             cycle=request.times.cycle,
@@ -159,6 +174,9 @@ class ReviewCycleWorkflow:
         change = self._next_standing_change()
         if change is not None:
             candidates.append(change[0] - now)
+        held = held_wake(self._state.held, now)
+        if held is not None:
+            candidates.append(held)
         return max(min(candidates), timedelta(0))
 
     async def _sleep_until_something_happens(self) -> None:
@@ -245,15 +263,16 @@ class ReviewCycleWorkflow:
             s.submissions += 1
             self._await_review()
             for reviewer in self._input.terms.reviewers:
-                await self._email(
+                await self._mail(
                     "review_request",
                     f"review-request-{s.report_id}-{reviewer}",
                     {"reviewer": reviewer, "review_due_at": _iso(s.review_due_at)},
+                    reviewer=True,
                 )
             return
         if event.accepted:
             s.phase = "accepted"
-            await self._email("report_accepted", f"accepted-{s.report_id}", {})
+            await self._mail("report_accepted", f"accepted-{s.report_id}", {})
             if s.standing != "good":
                 await self._set_standing("good", "report accepted")
             return
@@ -267,7 +286,7 @@ class ReviewCycleWorkflow:
         )
         s.version += 1
         self._await_report(due)
-        await self._email("report_sent_back", f"sent-back-{s.report_id}", {"due_at": due.isoformat()})
+        await self._mail("report_sent_back", f"sent-back-{s.report_id}", {"due_at": due.isoformat()})
 
     @workflow.update
     def report_submitted(self, event: ReportSubmitted) -> ReviewCycleView:
@@ -338,11 +357,33 @@ class ReviewCycleWorkflow:
             retry_policy=RETRY,
         )
         for audience in ("signatory", "coordinator"):
-            await self._email(
-                "standing_changed",
-                f"standing-{self._state.report_id}-{standing}-{audience}",
-                {"from": previous, "to": standing, "audience": audience},
-            )
+            step = f"standing-{self._state.report_id}-{standing}-{audience}"
+            params = {"from": previous, "to": standing, "audience": audience}
+            if audience == "signatory":
+                await self._mail("standing_changed", step, params)
+            else:
+                await self._email("standing_changed", step, params)
+
+    async def _mail(self, kind: str, step: str, params: dict[str, Any], reviewer: bool = False) -> None:
+        """An email to the signatory (or a reviewer): now, or held for their morning."""
+        assert self._input is not None
+        now = workflow.now()
+        if workflow.patched(QUIET_HOURS_PATCH):
+            plan = self._input.terms.report_plan
+            # Reviewers have no zone of their own on file: the campaign's.
+            zone = plan.timezones.get("coordinator" if reviewer else "contact", "UTC")
+            send_at = hold_until(now, zone, plan.quiet)
+            if send_at is not None:
+                # The report id is part of the email as it is now (a later version has its own).
+                params = {"report_id": self._state.report_id, **params}
+                self._state.held.append(HeldEmail(kind, step, send_at, params))
+                return
+        await self._email(kind, step, params)
+
+    async def _send_held(self) -> None:
+        now = workflow.now()
+        for mail in take_due(self._state.held, now):
+            await self._email(mail.kind, mail.step, mail.params, held_date(mail, now))
 
     async def _email(
         self, kind: str, step: str, params: dict[str, Any], planned_at: datetime | None = None

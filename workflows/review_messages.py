@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workflows.chasing import ChasePlan, ChaseState
+from workflows.quiet_hours import HeldEmail
 
 
 @dataclass
@@ -57,6 +58,7 @@ class ReviewCycleState:
     plan: ChasePlan = field(default_factory=ChasePlan)
     submissions: int = 0
     sent_back: int = 0
+    held: list[HeldEmail] = field(default_factory=list)  # emails waiting for the recipient's morning
 
 
 @dataclass
