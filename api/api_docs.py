@@ -33,7 +33,7 @@ def _page(title: str) -> str:
 <link rel="icon" type="image/png" href="{SWAGGER_PREFIX}/favicon-32x32.png">
 </head>
 <body>
-<div id="swagger-ui"></div>
+<main id="swagger-ui"></main>
 <script src="{SWAGGER_PREFIX}/swagger-ui-bundle.js"></script>
 <script src="{STATIC_PREFIX}/swagger-init.js"></script>
 </body>

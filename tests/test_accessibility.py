@@ -38,6 +38,7 @@ pytestmark = [
 
 WIDTHS = (390, 1280)
 HEIGHT = 844
+SHOT_HEIGHT = 2400
 # What a person cannot get past; "moderate" and "minor" findings are looked at by hand.
 BLOCKING = {"serious", "critical"}
 AXE = Axe()
@@ -67,7 +68,13 @@ class PageChecks:
         """Check the page already open, at each width."""
         for width in WIDTHS:
             await self.page.set_viewport_size({"width": width, "height": HEIGHT})
-            await self.page.screenshot(path=str(self.shots / f"{name}-{width}.png"), full_page=True)
+            # The whole page, cut at a length an eye can take in (/docs is 10,000 px long).
+            height = await self.page.evaluate("document.documentElement.scrollHeight")
+            await self.page.screenshot(
+                path=str(self.shots / f"{name}-{width}.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)},
+            )
             results = await AXE.run(self.page)
             found = [
                 f"{v['id']} ({v['impact']}): {v['help']}, {len(v['nodes'])} at {[n['target'] for n in v['nodes'][:3]]}"
