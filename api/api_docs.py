@@ -29,10 +29,11 @@ def _page(title: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} - API</title>
 <link rel="stylesheet" href="{SWAGGER_PREFIX}/swagger-ui.css">
+<link rel="stylesheet" href="{STATIC_PREFIX}/docs.css">
 <link rel="icon" type="image/png" href="{SWAGGER_PREFIX}/favicon-32x32.png">
 </head>
 <body>
-<div id="swagger-ui"></div>
+<main id="swagger-ui"></main>
 <script src="{SWAGGER_PREFIX}/swagger-ui-bundle.js"></script>
 <script src="{STATIC_PREFIX}/swagger-init.js"></script>
 </body>

@@ -156,6 +156,7 @@ async def test_a_form_post_from_the_public_origin_is_accepted(site, ts_env, sett
 
 _LOCAL_ASSETS = {
     "/static/swagger-ui/swagger-ui.css": "text/css; charset=utf-8",
+    "/static/docs.css": "text/css; charset=utf-8",
     "/static/swagger-ui/favicon-32x32.png": "image/png",
     "/static/swagger-ui/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "/static/swagger-init.js": "text/javascript; charset=utf-8",
