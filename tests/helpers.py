@@ -8,15 +8,43 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
+from api.app import create_app
 from pledgeflow.config import Settings
 from pledgeflow.devmail.sink import ReceivedMail
 from pledgeflow.worker import Workers, build_workers
 
 T = TypeVar("T")
 LINK = re.compile(r"https?://\S+/s/([A-Za-z0-9_.\-]+)")
+
+
+def settings_without_temporal(database_url: str, secret_key: str) -> Settings:
+    """Settings for an app whose routes under test never reach Temporal."""
+    return Settings(
+        env="test", database_url=database_url, secret_key=secret_key, temporal_address="unused:7233"
+    )
+
+
+def app_without_temporal(settings: Settings, engine: Engine, *, why: str) -> FastAPI:
+    """The real app, with a Temporal connection that fails the test, saying `why` it must not be used."""
+
+    async def no_temporal() -> Client:
+        raise AssertionError(why)
+
+    return create_app(settings, engine=engine, connect_temporal=no_temporal)
+
+
+@asynccontextmanager
+async def asgi_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that calls the app in process, as http://testserver."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        yield client
 
 
 @asynccontextmanager

@@ -20,7 +20,6 @@ import pytest_asyncio
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from models.organisation import Organisation
 from pledgeflow.cli import app as cli_app
 from pledgeflow.config import get_settings
@@ -30,6 +29,7 @@ from services import campaigns, report_summary, signatures
 from services.report_summary import CommitmentInfo, OrganisationSummary, ReportSummary
 from tests import factories
 from tests import report_records as rr
+from tests.helpers import app_without_temporal, asgi_client
 from tests.test_api import bearer
 from tests.test_import import HEADER, by_row, csv_bytes, problems, row, run_import
 
@@ -124,13 +124,8 @@ def _organisation_cells(text: str) -> list[str]:
 
 @pytest_asyncio.fixture
 async def api(settings, db) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_temporal():
-        raise AssertionError("the CSV export does not need Temporal")
-
-    app = create_app(settings, engine=db, connect_temporal=no_temporal)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    app = app_without_temporal(settings, db, why="the CSV export does not need Temporal")
+    async with asgi_client(app) as client:
         yield client
 
 

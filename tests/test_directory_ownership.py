@@ -15,17 +15,16 @@ import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from api.app import create_app
 from models.common import utcnow
 from models.invitation import InvitationStatus
 from models.organisation import Organisation
 from models.signature import Signature
 from models.user import CampaignShare, Role
-from pledgeflow.config import Settings
 from pledgeflow.db import session_scope
 from services import campaigns, invitations, signatures
 from tests import factories, test_migrations
 from tests.conftest import TEST_SECRET
+from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
 
 empty_database = test_migrations.empty_database  # the fixture: an empty database of each kind
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Ghana \u202eCustoms" displays as "Ghana smotsuC"
@@ -33,16 +32,10 @@ RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Ghana \u202eCustoms" displays as "Gha
 
 @pytest_asyncio.fixture
 async def api(database_url: str, db: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_temporal() -> Any:
-        raise AssertionError("nothing here may reach Temporal")
-
-    settings = Settings(
-        env="test", database_url=database_url, secret_key=TEST_SECRET, temporal_address="unused:7233"
+    app = app_without_temporal(
+        settings_without_temporal(database_url, TEST_SECRET), db, why="nothing here may reach Temporal"
     )
-    app = create_app(settings, engine=db, connect_temporal=no_temporal)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with asgi_client(app) as client:
         yield client
 
 

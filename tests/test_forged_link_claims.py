@@ -11,10 +11,9 @@ import pytest
 import pytest_asyncio
 from itsdangerous import URLSafeSerializer
 
-from api.app import create_app
-from pledgeflow.config import Settings
 from pledgeflow.links import LinkPurpose, LinkSigner, TamperedLink
 from tests.conftest import TEST_SECRET
+from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
 
 pytestmark = pytest.mark.db
 
@@ -43,16 +42,10 @@ def forge(purpose: LinkPurpose, claims: dict[str, Any] | list[Any]) -> str:
 
 @pytest_asyncio.fixture
 async def site(database_url, db) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_temporal() -> Any:
-        raise AssertionError("a refused link never reaches Temporal")
-
-    settings = Settings(
-        env="test", database_url=database_url, secret_key=TEST_SECRET, temporal_address="unused:7233"
+    app = app_without_temporal(
+        settings_without_temporal(database_url, TEST_SECRET), db, why="a refused link never reaches Temporal"
     )
-    app = create_app(settings, engine=db, connect_temporal=no_temporal)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with asgi_client(app) as client:
         yield client
 
 

@@ -16,14 +16,13 @@ import pytest_asyncio
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from models.audit import AuditEntry
 from models.contact import Contact, ContactCreate
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
 from models.stakeholder_import import ImportReport, ImportRow
 from models.user import Role
 from pledgeflow.cli import app as cli_app
-from pledgeflow.config import Settings, get_settings
+from pledgeflow.config import get_settings
 from pledgeflow.db import get_engine, session_scope
 from pledgeflow.errors import Conflict, InvalidInput
 from services import audit, contacts, importer, organisations
@@ -31,6 +30,7 @@ from services.importer import RowsRefused
 from services.spreadsheet import MAX_BYTES, UnreadableFile, UnsupportedFileType, read_sheet
 from tests import factories
 from tests.conftest import TEST_SECRET
+from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
 
 HEADER = [
     "organisation",
@@ -655,16 +655,10 @@ def test_ten_thousand_rows_dry_run_and_apply_in_seconds(db):
 
 @pytest_asyncio.fixture
 async def api(database_url, db) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_temporal():
-        raise AssertionError("imports do not need Temporal")
-
-    settings = Settings(
-        env="test", database_url=database_url, secret_key=TEST_SECRET, temporal_address="unused:7233"
+    app = app_without_temporal(
+        settings_without_temporal(database_url, TEST_SECRET), db, why="imports do not need Temporal"
     )
-    app = create_app(settings, engine=db, connect_temporal=no_temporal)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with asgi_client(app) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ from models.policy import ChasePolicy, QuietHours
 from pledgeflow.config import Settings
 from tests import factories
 from tests.conftest import TEST_SECRET
+from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -79,16 +80,12 @@ def test_a_clock_time_is_read(value):
 
 @pytest_asyncio.fixture
 async def api(database_url, db) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_temporal() -> Any:
-        raise AssertionError("creating a campaign does not need Temporal")
-
-    settings = Settings(
-        env="test", database_url=database_url, secret_key=TEST_SECRET, temporal_address="unused:7233"
+    app = app_without_temporal(
+        settings_without_temporal(database_url, TEST_SECRET),
+        db,
+        why="creating a campaign does not need Temporal",
     )
-    app = create_app(settings, engine=db, connect_temporal=no_temporal)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with asgi_client(app) as client:
         yield client
 
 
