@@ -679,9 +679,12 @@ async def test_a_submission_locked_while_temporal_was_down_is_handed_over_on_ret
     rr.fill(db, view.report_id)
     rr.submit(db, view.report_id)  # locked in the records; the cycle was never told
     # A reviewer cannot decide before the cycle waits for a review: nothing is written.
-    review_page = await site.get(f"/rv/{rr.review_token(view.report_id)}")
+    # One link for the page and the post: a link made a second later is another link (its
+    # expiry is part of it), and the form's CSRF field is bound to the link it was served for.
+    review = rr.review_token(view.report_id)
+    review_page = await site.get(f"/rv/{review}")
     early = await site.post(
-        f"/rv/{rr.review_token(view.report_id)}",
+        f"/rv/{review}",
         data={
             "csrf_token": csrf_from(review_page.text),
             "report_id": str(view.report_id),
