@@ -14,9 +14,10 @@ from temporalio import activity
 from activities.errors import domain_errors_are_final
 from models.report import Standing
 from pledgeflow.db import session_scope
-from services import campaigns, contacts, invitations, reports
+from services import campaigns, contacts, invitations
 from services.chase_plans import chase_plan
-from services.review_calendar import cycle_times
+from services.reviews import reports
+from services.reviews.calendar import cycle_times
 from workflows.review_messages import CycleTimes, ReviewTerms
 
 

@@ -18,17 +18,15 @@ from api import (
     health,
     imports,
     organisations,
-    pages,
     problems,
-    receipts,
-    register,
-    report_pages,
-    reports,
+    reviews,
     tokens,
 )
 from api.context import ApiContext
 from api.csrf import CsrfGuard
-from api.pages import PageTools
+from api.pages import receipts, register, signing
+from api.pages import reviews as review_pages
+from api.pages.signing import PageTools
 from api.rate_limits import RateLimits
 from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
@@ -85,12 +83,12 @@ def create_app(
         escalations.router,
         register.router,
         receipts.router,
-        pages.router,
+        signing.router,
         health.router,
         imports.router,
         audit.router,
-        reports.router,
-        report_pages.router,
+        reviews.router,
+        review_pages.router,
         tokens.router,
     ):
         app.include_router(router)

@@ -21,12 +21,12 @@ from api.deps import MAX_RECORD_ID, ContextDep, SessionDep, UserDep, can_see_cam
 from api.responses import Problem
 from models.campaign import Campaign
 from models.user import Role, User
-from pledgeflow import audit_chain, orchestration
 from pledgeflow.errors import InvalidInput, not_found
-from pledgeflow.history import export, replay, upload
-from pledgeflow.history.owner import campaign_of
-from pledgeflow.history.timeline import TimelineEntry, chain_timeline
 from services import audit
+from services.audit.history import export, replay, upload
+from services.audit.history.owner import campaign_of
+from services.audit.history.timeline import TimelineEntry, chain_timeline
+from workflows import client as workflow_client
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -289,7 +289,7 @@ def verify_audit_log(session: SessionDep, user: UserDep) -> ChainVerdictPublic:
     verdict = audit.verify(session)
     return ChainVerdictPublic(
         ok=verdict.ok,
-        summary=audit_chain.describe(verdict),
+        summary=verdict.describe(),
         entries_checked=verdict.entries_checked,
         head_seq=verdict.head_seq,
         head_hash=verdict.head_hash,
@@ -302,5 +302,5 @@ def verify_audit_log(session: SessionDep, user: UserDep) -> ChainVerdictPublic:
 async def checkpoint_now(user: UserDep, context: ContextDep) -> CheckpointStarted:
     """Take a checkpoint now, as a run of its own (never skipped while another one runs)."""
     require_role(user, *READERS)
-    workflow_id = await orchestration.checkpoint_now(await context.temporal(), context.settings)
+    workflow_id = await workflow_client.checkpoint_now(await context.temporal(), context.settings)
     return CheckpointStarted(workflow_id=workflow_id)

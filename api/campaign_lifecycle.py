@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 
 from api.deps import ContextDep, RecordId, SessionDep, UserDep, actor_of, campaign_for
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
-from api.workflow_calls import run_query, run_update
 from models.campaign import CampaignStatus
 from models.common import utcnow
-from pledgeflow import orchestration
 from pledgeflow.errors import Conflict, FieldProblem, NotFound
 from services import campaigns, invitations
+from workflows import client as workflow_client
 from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline, LifecycleEvent
+from workflows.client import run_query, run_update
 from workflows.pledge import DeadlineChange, PledgeWorkflow, ReopenRequest
 
 router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
@@ -80,7 +80,7 @@ async def extend_deadline(
     if campaign.status is not CampaignStatus.launched:
         raise Conflict(f"campaign {campaign_id} is {campaign.status}; a draft's deadline is set with PATCH")
     session.close()
-    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
     await run_update(
         handle,
         CampaignWorkflow.extend_deadline,
@@ -109,7 +109,7 @@ async def cancel_campaign(
         )
         return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="the draft was cancelled")
     session.close()
-    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
     await run_update(handle, CampaignWorkflow.cancel, EndCampaign(actor=actor_of(user), reason=body.reason))
     return LifecycleAnswer(
         campaign_id=campaign_id, status="cancelled", detail="everyone invited is being told"
@@ -126,7 +126,7 @@ async def close_campaign(
     if campaign.status is CampaignStatus.draft:
         raise Conflict(f"campaign {campaign_id} is a draft: cancel it instead")
     session.close()
-    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
     await run_update(handle, CampaignWorkflow.close, EndCampaign(actor=actor_of(user), reason=body.reason))
     return LifecycleAnswer(campaign_id=campaign_id, status="closed", detail="the campaign is closed")
 
@@ -137,7 +137,7 @@ async def lifecycle(
 ) -> list[LifecycleEventPublic]:
     """The coordinator actions taken on the launched campaign, with who took them."""
     campaign_for(session, user, campaign_id)
-    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
     events: list[LifecycleEvent] = await run_query(handle, CampaignWorkflow.lifecycle)
     return [
         LifecycleEventPublic(action=e.action, actor=e.actor, at=e.at.isoformat(), detail=e.detail)
@@ -174,7 +174,7 @@ async def reopen_invitation(
     ids = _invitation_in(session, campaign_id, invitation_id)
     zone = campaign.timezone
     session.close()
-    handle = orchestration.pledge_handle(await context.temporal(), *ids)
+    handle = workflow_client.pledge_handle(await context.temporal(), *ids)
     await run_update(
         handle,
         PledgeWorkflow.reopen,
@@ -202,7 +202,7 @@ async def extend_invitation_deadline(
     ids = _invitation_in(session, campaign_id, invitation_id)
     zone = campaign.timezone
     session.close()
-    handle = orchestration.pledge_handle(await context.temporal(), *ids)
+    handle = workflow_client.pledge_handle(await context.temporal(), *ids)
     await run_update(
         handle,
         PledgeWorkflow.extend_deadline,

@@ -9,15 +9,15 @@ from pydantic import BaseModel
 
 from api.deps import ContextDep, Offset, RecordId, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
-from api.workflow_calls import run_update
 from models.campaign import CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
 from models.invitation import InvitationPublic, InviteeChoice
 from models.pledge import PledgeCreate, PledgePublic
 from models.signature import SignaturePublic
-from pledgeflow import orchestration
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
+from workflows import client as workflow_client
 from workflows.campaign import AddInvitees, CampaignProgress, CampaignWorkflow
+from workflows.client import run_update
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -144,7 +144,7 @@ async def choose_invitees(
     campaigns.check_invitees_in_directory(session, user=user, choices=invitees)
     before = {i.id for i in invitations.list_for_campaign(session, campaign_id=campaign_id, limit=1_000_000)}
     session.commit()
-    handle = orchestration.campaign_handle(await context.temporal(), campaign_id)
+    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
     await run_update(
         handle,
         CampaignWorkflow.add_invitees,
@@ -170,7 +170,7 @@ async def launch_campaign(
     # 503 and launching again starts it, with nothing lost.
     session.commit()
     client = await context.temporal()
-    workflow_id = await orchestration.start_campaign(client, context.settings, campaign_id)
+    workflow_id = await workflow_client.start_campaign(client, context.settings, campaign_id)
     return LaunchResult(campaign=campaigns.public(campaign), workflow_id=workflow_id)
 
 
@@ -195,7 +195,9 @@ async def campaign_progress(
             undeliverable=0,
             open=0,
         )
-    progress: CampaignProgress = await orchestration.campaign_progress(await context.temporal(), campaign_id)
+    progress: CampaignProgress = await workflow_client.campaign_progress(
+        await context.temporal(), campaign_id
+    )
     return ProgressPublic.model_validate({**progress.__dict__, "source": "workflow"}, from_attributes=True)
 
 

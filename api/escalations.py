@@ -16,12 +16,12 @@ from api.deps import (
     require_writer,
 )
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
-from api.workflow_calls import send_signal
 from models.common import utcnow
 from models.escalation import EscalationHandle, EscalationPublic, EscalationStatus
 from models.user import Role
 from pledgeflow.errors import Conflict
 from services import campaigns, escalations
+from workflows.client import send_signal
 from workflows.pledge import EscalationHandled
 
 router = APIRouter(prefix="/escalations", tags=["escalations"])

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, UploadFile
 
 from api.deps import SessionDep, UserDep, actor_of, require_writer
 from api.responses import ERRORS_WRITE, Problem
-from models.stakeholder_import import ImportReport
-from services import importer
-from services.spreadsheet import MAX_BYTES, check_size, read_sheet
-from services.spreadsheet_limits import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES
+from models.imports import ImportReport
+from services.imports import stakeholders
+from services.imports.limits import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES
+from services.imports.spreadsheet import MAX_BYTES, check_size, read_sheet
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -59,7 +59,7 @@ def import_stakeholders(
     file_name = file.filename or "upload"
     sheet = read_sheet(content, file_name)
     # The file is matched against, and written into, the caller's own directory only.
-    plan = importer.plan(session, sheet, content=content, file_name=file_name, owner_id=user.id)
+    plan = stakeholders.plan(session, sheet, content=content, file_name=file_name, owner_id=user.id)
     if not dry_run:
-        importer.apply(session, plan, actor=actor_of(user), accept_good_rows=accept_good_rows)
-    return importer.report(plan, dry_run=dry_run, accept_good_rows=accept_good_rows)
+        stakeholders.apply(session, plan, actor=actor_of(user), accept_good_rows=accept_good_rows)
+    return stakeholders.report(plan, dry_run=dry_run, accept_good_rows=accept_good_rows)

@@ -35,10 +35,10 @@ from bench.common import (
     stop,
     worker_env,
 )
-from pledgeflow.binaries import temporal_cli
 from pledgeflow.config import Settings
-from pledgeflow.devmail.sink import MailSink
-from pledgeflow.orchestration import start_campaign
+from pledgeflow.dev.binaries import temporal_cli
+from pledgeflow.dev.mail_sink import MailSink
+from workflows.client import start_campaign
 
 START_CONCURRENCY = 100
 # Waiting on a result is a long poll; the dev server refuses more than about a thousand at once.

@@ -40,10 +40,10 @@ from bench.common import (
     stop,
     worker_env,
 )
-from pledgeflow.binaries import temporal_cli
 from pledgeflow.config import Settings
-from pledgeflow.devmail.sink import MailSink, free_port
-from pledgeflow.orchestration import start_campaign
+from pledgeflow.dev.binaries import temporal_cli
+from pledgeflow.dev.mail_sink import MailSink, free_port
+from workflows.client import start_campaign
 
 DIRECT = False
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/s/(\S+)")
@@ -105,7 +105,7 @@ async def direct_updates(
     client: Client, campaign_id: int, organisation_ids: list[int], invitation_ids: list[int], signers: int
 ) -> Latencies:
     """The same signatures as updates straight from a client, without the API (for diagnosis)."""
-    from pledgeflow.orchestration import pledge_handle
+    from workflows.client import pledge_handle
     from workflows.pledge import PledgeWorkflow, SignRequest
 
     samples: list[float] = []

@@ -26,12 +26,7 @@ from pledgeflow.mail.pacing import SendPacer
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import SmtpConfig, SmtpSender
 from services.notifications import LinkContext
-from workflows.campaign import CampaignWorkflow
-from workflows.checkpoint import AuditCheckpointWorkflow
-from workflows.pledge import PledgeWorkflow
-from workflows.review import ReviewCycleWorkflow
-
-WORKFLOWS = [CampaignWorkflow, PledgeWorkflow, ReviewCycleWorkflow, AuditCheckpointWorkflow]
+from workflows.registry import WORKFLOWS
 
 
 @dataclass

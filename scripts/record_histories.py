@@ -1,4 +1,4 @@
-"""Record the workflow histories that tests/test_replay_histories.py replays (tests/histories/).
+"""Record the workflow histories that tests/audit/test_replay.py replays (tests/audit/histories/).
 
 The replay test proves that the workflow code still replays every history recorded here: a
 change that would break workflows already running fails CI. Run this on purpose, never as part
@@ -53,19 +53,20 @@ from activities.audit import CheckpointInput
 from api.app import create_app
 from models.report import ItemStatus
 from models.user import Role
-from pledgeflow import orchestration
-from pledgeflow.binaries import temporal_cli, temporal_test_server
 from pledgeflow.config import PROJECT_ROOT, Settings
 from pledgeflow.db import create_tables, make_engine, session_scope
-from pledgeflow.demo import DEMO_PLEDGE
-from pledgeflow.devmail.sink import MailSink
-from pledgeflow.history import export
-from pledgeflow.history.export import fetch_chain, fetch_run, to_json
-from pledgeflow.history.timeline import timeline
+from pledgeflow.dev.binaries import temporal_cli, temporal_test_server
+from pledgeflow.dev.demo import DEMO_PLEDGE
+from pledgeflow.dev.mail_sink import MailSink
 from pledgeflow.worker import build_workers
-from services import reports, users
-from services.reports import ItemInput
-from services.review_calendar import add_months
+from services import users
+from services.audit.history import export
+from services.audit.history.export import fetch_chain, fetch_run, to_json
+from services.audit.history.timeline import timeline
+from services.reviews import reports
+from services.reviews.calendar import add_months
+from services.reviews.reports import ItemInput
+from workflows import client as workflow_client
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import EndCampaign, ExtendDeadline
 from workflows.checkpoint import AuditCheckpointWorkflow
@@ -81,7 +82,7 @@ from workflows.pledge_messages import (
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted
 
-DEFAULT_OUT = PROJECT_ROOT / "tests" / "histories"
+DEFAULT_OUT = PROJECT_ROOT / "tests" / "audit" / "histories"
 IDENTITY = "record_histories"  # written into the histories instead of this machine's pid@host
 COORDINATOR = "coordinator@recording.example"
 REVIEWER = "reviewer@recording.example"
@@ -320,7 +321,7 @@ async def review_cycle(rec: Recording, c: Launched) -> None:
         await asyncio.sleep(0.1)
     assert in_force is not None, "the pact did not come in force"
     await rec.env.sleep(add_months(in_force, 3) + timedelta(hours=1) - await rec.env.get_current_time())
-    child = orchestration.review_handle(rec.client, c.campaign_id, c.organisation_id, 1)
+    child = workflow_client.review_handle(rec.client, c.campaign_id, c.organisation_id, 1)
     report_id = await _awaited_report(child, version=1)
     await _submit(rec, child, report_id)
     with session_scope(rec.engine) as session:

@@ -17,7 +17,7 @@ from models.review import ReviewSettings
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
 from services import audit, directory, organisations
-from services.reviewers import check_reviewers
+from services.reviews.reviewers import check_reviewers
 
 ACTIVE_INVITATION_STATUSES = (
     InvitationStatus.pending,

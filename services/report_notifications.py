@@ -18,7 +18,7 @@ from models.report import Report, ReportStatus
 from models.review import ReviewSettings
 from pledgeflow.errors import Conflict, InvalidInput, not_found
 from pledgeflow.links import LinkPurpose
-from services import invitations, reports
+from services import invitations
 from services.invitations import InvitationView
 from services.notifications import (
     COORDINATOR_LOCALE,
@@ -29,6 +29,7 @@ from services.notifications import (
     coordinator_address,
     pledge_context,
 )
+from services.reviews import reports
 
 REPORT_PATH = "r"
 REVIEW_PATH = "rv"

@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
-from pledgeflow.binaries import temporal_cli, temporal_test_server
 from pledgeflow.config import Settings
 from pledgeflow.db import create_tables, make_engine
-from pledgeflow.devmail.sink import MailSink
+from pledgeflow.dev.binaries import temporal_cli, temporal_test_server
+from pledgeflow.dev.mail_sink import MailSink
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pledgeflow.devmail.sink import free_port
+from pledgeflow.dev.mail_sink import free_port
 
 BANNER_TOKEN = re.compile(r"Demo coordinator token\s+(pf_\S+)")
 BANNER_CAMPAIGN = re.compile(r"Demo campaign\s+\S+/campaigns/(\d+)")

@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from pledgeflow.config import Settings
-from pledgeflow.devmail.sink import ReceivedMail
+from pledgeflow.dev.mail_sink import ReceivedMail
 from pledgeflow.worker import Workers, build_workers
 
 T = TypeVar("T")

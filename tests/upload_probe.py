@@ -1,7 +1,7 @@
 """Upload one file to `POST /imports/stakeholders` in a fresh process; print the answer, the time
 and how far the peak resident memory rose above the baseline (an import already run once).
 
-Run by tests/test_import_limits.py as `python -m tests.upload_probe FILE NAME DATABASE_URL`, so
+Run by tests/imports/test_limits.py as `python -m tests.upload_probe FILE NAME DATABASE_URL`, so
 that one bomb's memory is measured alone.
 """
 

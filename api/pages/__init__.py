@@ -1,0 +1,1 @@
+"""The pages people open from an email or the public register (server-rendered HTML)."""

@@ -1,0 +1,73 @@
+"""The public register, as a page and as JSON; the campaign's visibility decides who sees it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.responses import HTMLResponse
+
+from api.deps import SessionDep
+from api.pages.signing import ToolsDep
+from api.responses import ERRORS_READ
+from models.pledge import Commitment
+from pledgeflow.errors import NotFound
+from services import register as registry
+
+router = APIRouter(prefix="/register", tags=["public register"])
+
+
+class RegisterEntryPublic(BaseModel):
+    organisation: str
+    kind: str
+    country: str
+    signed_at: datetime
+    signer: str | None
+    withdrawn_at: datetime | None
+    standing: str = Field(
+        description="good, overdue, non_compliant or lapsed: how the signatory keeps up its reports"
+    )
+
+
+class RegisterPublic(BaseModel):
+    campaign_id: int
+    title: str
+    region: str
+    status: str
+    in_force: bool
+    in_force_at: datetime | None
+    pledge_title: str
+    pledge_introduction: str
+    pledge_version: int
+    pledge_sha256: str
+    commitments: list[Commitment]
+    signatories: list[RegisterEntryPublic]
+    invited: int
+
+
+@router.get("", response_class=HTMLResponse, include_in_schema=False)
+def register_index(request: Request, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
+    """Public campaigns and their registers."""
+    return tools.pages.render(
+        "register_index.html", locale=request.query_params.get("lang"), campaigns=registry.listed(session)
+    )
+
+
+@router.get("/{register_key}.json", response_model=RegisterPublic, responses=ERRORS_READ)
+def register_json(register_key: str, session: SessionDep) -> RegisterPublic:
+    """The register as JSON: the pledge, who signed and when, and whether the pact is in force."""
+    entry = registry.register(session, registry.by_key(session, register_key))
+    return RegisterPublic.model_validate(asdict(entry))
+
+
+@router.get("/{register_key}", response_class=HTMLResponse, include_in_schema=False)
+def register_page(register_key: str, request: Request, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
+    """The register as a page anyone can open."""
+    locale = request.query_params.get("lang")
+    try:
+        entry = registry.register(session, registry.by_key(session, register_key))
+    except NotFound:
+        return tools.pages.message(locale=locale, status=404, key="register.unknown")
+    return tools.pages.render("register.html", locale=locale, register=entry, key=register_key)

@@ -1,0 +1,539 @@
+"""The pages behind email links: read the pledge, then sign, decline or delegate.
+
+No account is needed: the link's signed token is the credential. Every way a link can fail
+(tampered, expired, unknown, already used, handed over, campaign ended) gets its own page
+with a 4xx status; the forms work without JavaScript and are protected against CSRF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, Response
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.context import ApiContext
+from api.csrf import FIELD, CsrfGuard
+from api.deps import ContextDep, ReadSessionDep
+from api.templating import PageRenderer
+from models.campaign import CampaignStatus
+from models.invitation import InvitationStatus
+from pledgeflow.errors import NotFound, Unavailable
+from pledgeflow.links import ExpiredLink, LinkError, LinkPurpose
+from services import invitations, signatures
+from services.invitations import InvitationView
+from workflows import client as workflow_client
+from workflows.pledge import (
+    DeclineRequest,
+    DelegateRequest,
+    PledgeWorkflow,
+    Rejection,
+    SignRequest,
+    WithdrawRequest,
+)
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@dataclass
+class PageTools:
+    pages: PageRenderer
+    csrf: CsrfGuard
+
+
+def get_tools(request: Request) -> PageTools:
+    tools: PageTools = request.app.state.page_tools
+    return tools
+
+
+ToolsDep = Annotated[PageTools, Depends(get_tools)]
+
+
+def _contact_suffix(view: InvitationView) -> str:
+    email = view.campaign.coordinator_email
+    return f" ({email})" if email else ""
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+
+def _closed_link_page(tools: PageTools, session: ReadSessionDep, view: InvitationView) -> HTMLResponse | None:
+    """The page for a link that can no longer be used, or None while it is open."""
+    locale = view.contact.locale
+    invitation = view.invitation
+    if view.campaign.status is CampaignStatus.cancelled:
+        return tools.pages.message(
+            locale=locale, status=410, key="link.cancelled", campaign=view.campaign.title
+        )
+    if view.campaign.status is CampaignStatus.closed and invitation.status is not InvitationStatus.signed:
+        return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
+    if invitation.status is InvitationStatus.signed:
+        signature = signatures.for_invitation(session, invitation.id or 0)
+        return tools.pages.message(
+            locale=locale,
+            status=409,
+            key="link.signed",
+            name=signature.signer_name if signature else view.contact.name,
+            organisation=view.organisation.name,
+            date=_date(signature.signed_at if signature else invitation.responded_at),
+        )
+    if invitation.status is InvitationStatus.declined:
+        return tools.pages.message(
+            locale=locale,
+            status=409,
+            key="link.declined",
+            date=_date(invitation.responded_at),
+            contact=_contact_suffix(view),
+        )
+    if invitation.status is InvitationStatus.delegated:
+        return tools.pages.message(locale=locale, status=410, key="link.delegated")
+    if invitation.status is InvitationStatus.expired:
+        return tools.pages.message(
+            locale=locale,
+            status=410,
+            key="link.expired",
+            date=_date(invitation.responded_at),
+            contact=_contact_suffix(view),
+        )
+    if invitation.status in (InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.unresponsive):
+        return None
+    return tools.pages.message(
+        locale=locale,
+        status=409,
+        key="link.not_open",
+        status_name=invitation.status.value,
+        contact=_contact_suffix(view),
+    )
+
+
+def _open_link(
+    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
+) -> InvitationView | HTMLResponse:
+    """The invitation behind a usable link, or the page that says why it cannot be used."""
+    try:
+        claims = context.links.read(token, LinkPurpose.sign)
+    except ExpiredLink as exc:
+        return tools.pages.message(
+            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
+        )
+    except LinkError:
+        return tools.pages.message(locale=None, status=400, key="link.tampered")
+    try:
+        view = invitations.view(session, claims.subject_id)
+    except NotFound:
+        return tools.pages.message(locale=None, status=404, key="link.unknown")
+    return _closed_link_page(tools, session, view) or view
+
+
+def _sign_page(
+    request: Request,
+    tools: PageTools,
+    token: str,
+    view: InvitationView,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    cookie_value, csrf_field = tools.csrf.issue(request, token)
+    pledge = view.pledge
+    response = tools.pages.render(
+        "sign.html",
+        locale=request.query_params.get("lang") or view.contact.locale,
+        status=status,
+        token=token,
+        csrf_field=FIELD,
+        csrf_token=csrf_field,
+        errors=errors or [],
+        form=form or {},
+        contact=view.contact,
+        organisation=view.organisation,
+        campaign=view.campaign,
+        delegated_by=view.delegated_by,
+        pledge={
+            "title": pledge.title,
+            "introduction": pledge.introduction,
+            "version": pledge.version,
+            "sha256": pledge.sha256,
+            "commitments": pledge.commitment_models(),
+        },
+    )
+    tools.csrf.set_cookie(response, cookie_value)
+    return response
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def signing_page(
+    token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
+) -> Response:
+    """The pledge, who is invited for whom, and the forms to sign, decline or delegate."""
+    opened = _open_link(token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    return _sign_page(request, tools, token, opened)
+
+
+def _rejection_page(
+    tools: PageTools, view: InvitationView, error: WorkflowUpdateFailedError
+) -> HTMLResponse | str:
+    """A page for a rejection that ends the flow, or the message to show on the form again."""
+    cause = error.cause
+    kind = cause.type if isinstance(cause, ApplicationError) else None
+    message = cause.message if isinstance(cause, ApplicationError) else str(error)
+    locale = view.contact.locale
+    if kind == Rejection.invalid:
+        return message
+    if kind == Rejection.already_signed:
+        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
+        return tools.pages.message(
+            locale=locale,
+            status=409,
+            key="link.signed",
+            name=details.get("signer_name", ""),
+            organisation=view.organisation.name,
+            date=str(details.get("signed_at", ""))[:16].replace("T", " ") + " UTC",
+        )
+    if kind == Rejection.already_declined:
+        return tools.pages.message(
+            locale=locale, status=409, key="link.declined", date="", contact=_contact_suffix(view)
+        )
+    if kind == Rejection.stale_link:
+        return tools.pages.message(locale=locale, status=410, key="link.delegated")
+    if kind == Rejection.expired:
+        return tools.pages.message(
+            locale=locale, status=410, key="link.expired", date="", contact=_contact_suffix(view)
+        )
+    if kind == Rejection.closed:
+        return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
+    return tools.pages.message(
+        locale=locale, status=409, key="link.not_open", status_name=message, contact=_contact_suffix(view)
+    )
+
+
+async def _update(context: ApiContext, view: InvitationView, update: Any, request_arg: Any) -> Any:
+    """Run a pledge workflow update; Temporal trouble becomes Unavailable or NotFound."""
+    client = await context.temporal()
+    handle = workflow_client.pledge_handle(
+        client, view.invitation.campaign_id, view.invitation.organisation_id
+    )
+    try:
+        return await handle.execute_update(update, request_arg)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound("the pledge workflow for this invitation is not running") from exc
+        raise Unavailable(f"Temporal did not answer: {exc.message}") from exc
+
+
+async def _guarded_update(
+    context: ApiContext, tools: PageTools, view: InvitationView, update: Any, request_arg: Any
+) -> Any:
+    try:
+        return await _update(context, view, update, request_arg)
+    except WorkflowUpdateFailedError as exc:
+        return _rejection_page(tools, view, exc)
+    except NotFound:
+        return tools.pages.message(locale=view.contact.locale, status=404, key="link.unknown")
+    except Unavailable:
+        return tools.pages.render(
+            "message.html",
+            locale=view.contact.locale,
+            status=503,
+            key="error.generic",
+            values={},
+            body_key="error.unavailable_body",
+        )
+
+
+def _csrf_failure(tools: PageTools, view: InvitationView) -> HTMLResponse:
+    return tools.pages.message(locale=view.contact.locale, status=403, key="form.csrf")
+
+
+@router.post("/s/{token}/sign", response_class=HTMLResponse)
+async def sign(
+    token: str,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    tools: ToolsDep,
+    signer_name: Annotated[str, Form()] = "",
+    signer_title: Annotated[str, Form()] = "",
+    consent: Annotated[str | None, Form()] = None,
+    publish_name: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Sign on behalf of the organisation; answers with the receipt."""
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    view = opened
+    if not tools.csrf.check(request, token, csrf_token):
+        return _csrf_failure(tools, view)
+    form = {"signer_name": signer_name, "signer_title": signer_title}
+    problems = []
+    if not signer_name.strip():
+        problems.append("full name is required")
+    if not signer_title.strip():
+        problems.append("title is required")
+    if consent is None:
+        problems.append("consent must be given to sign")
+    if problems:
+        return _sign_page(request, tools, token, view, status=422, errors=problems, form=form)
+    session.close()  # release the database while Temporal answers
+    outcome = await _guarded_update(
+        context,
+        tools,
+        view,
+        PledgeWorkflow.sign,
+        SignRequest(
+            invitation_id=view.invitation.id or 0,
+            signer_name=signer_name.strip(),
+            signer_title=signer_title.strip(),
+            consent=True,
+            publish_name=publish_name is not None,
+            ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        ),
+    )
+    if isinstance(outcome, str):
+        return _sign_page(request, tools, token, view, status=422, errors=[outcome], form=form)
+    if isinstance(outcome, HTMLResponse):
+        return outcome
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.signed",
+        values={"name": signer_name.strip(), "organisation": view.organisation.name},
+        receipt_id=outcome.receipt_id,
+        signed_at=_date(outcome.signed_at),
+        pledge_sha256=view.pledge.sha256,
+    )
+
+
+@router.post("/s/{token}/decline", response_class=HTMLResponse)
+async def decline(
+    token: str,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    tools: ToolsDep,
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Decline with a reason; the coordinator is told."""
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    view = opened
+    if not tools.csrf.check(request, token, csrf_token):
+        return _csrf_failure(tools, view)
+    if not reason.strip():
+        return _sign_page(request, tools, token, view, status=422, errors=["a reason is required to decline"])
+    session.close()
+    outcome = await _guarded_update(
+        context,
+        tools,
+        view,
+        PledgeWorkflow.decline,
+        DeclineRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
+    )
+    if isinstance(outcome, str):
+        return _sign_page(request, tools, token, view, status=422, errors=[outcome], form={"reason": reason})
+    if isinstance(outcome, HTMLResponse):
+        return outcome
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.declined",
+        values={},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )
+
+
+@router.post("/s/{token}/delegate", response_class=HTMLResponse)
+async def delegate(
+    token: str,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    tools: ToolsDep,
+    delegate_name: Annotated[str, Form()] = "",
+    delegate_email: Annotated[str, Form()] = "",
+    delegate_title: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Hand the invitation to a colleague, who gets a fresh link; this one stops working."""
+    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    view = opened
+    if not tools.csrf.check(request, token, csrf_token):
+        return _csrf_failure(tools, view)
+    form = {
+        "delegate_name": delegate_name,
+        "delegate_email": delegate_email,
+        "delegate_title": delegate_title,
+    }
+    problems = []
+    if not delegate_name.strip():
+        problems.append("the colleague's name is required")
+    try:
+        email = validate_email(delegate_email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        problems.append(f"the colleague's email '{delegate_email}' is not valid: {exc}")
+        email = ""
+    if email and email == view.contact.email.lower():
+        problems.append("the colleague's email is your own; name someone else")
+    if problems:
+        return _sign_page(request, tools, token, view, status=422, errors=problems, form=form)
+    session.close()
+    outcome = await _guarded_update(
+        context,
+        tools,
+        view,
+        PledgeWorkflow.delegate,
+        DelegateRequest(
+            invitation_id=view.invitation.id or 0,
+            name=delegate_name.strip(),
+            email=email,
+            title=delegate_title.strip() or None,
+            locale=view.contact.locale,
+        ),
+    )
+    if isinstance(outcome, str):
+        return _sign_page(request, tools, token, view, status=422, errors=[outcome], form=form)
+    if isinstance(outcome, HTMLResponse):
+        return outcome
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.delegated",
+        values={"email": email},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )
+
+
+def _open_withdraw_link(
+    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
+) -> InvitationView | HTMLResponse:
+    """The signed invitation behind a withdrawal link, or the page that says why not."""
+    try:
+        claims = context.links.read(token, LinkPurpose.withdraw)
+    except ExpiredLink as exc:
+        return tools.pages.message(
+            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
+        )
+    except LinkError:
+        return tools.pages.message(locale=None, status=400, key="link.tampered")
+    try:
+        view = invitations.view(session, claims.subject_id)
+    except NotFound:
+        return tools.pages.message(locale=None, status=404, key="link.unknown")
+    if view.campaign.status in (CampaignStatus.cancelled, CampaignStatus.closed):
+        return tools.pages.message(
+            locale=view.contact.locale,
+            status=410,
+            key=f"link.{view.campaign.status.value}",
+            campaign=view.campaign.title,
+        )
+    if view.invitation.status is not InvitationStatus.signed:
+        return tools.pages.message(
+            locale=view.contact.locale,
+            status=409,
+            key="link.not_signed",
+            status_name=view.invitation.status.value,
+        )
+    return view
+
+
+def _withdraw_page(
+    request: Request,
+    tools: PageTools,
+    token: str,
+    view: InvitationView,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    reason: str = "",
+) -> HTMLResponse:
+    cookie_value, csrf_field = tools.csrf.issue(request, token)
+    response = tools.pages.render(
+        "withdraw.html",
+        locale=view.contact.locale,
+        status=status,
+        token=token,
+        csrf_field=FIELD,
+        csrf_token=csrf_field,
+        errors=errors or [],
+        reason=reason,
+        organisation=view.organisation,
+        campaign=view.campaign,
+        in_force=view.campaign.in_force_at is not None,
+    )
+    tools.csrf.set_cookie(response, cookie_value)
+    return response
+
+
+@router.get("/w/{token}", response_class=HTMLResponse)
+def withdraw_page(
+    token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
+) -> Response:
+    """Withdraw a signature, with a reason."""
+    opened = _open_withdraw_link(token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    return _withdraw_page(request, tools, token, opened)
+
+
+@router.post("/w/{token}", response_class=HTMLResponse)
+async def withdraw(
+    token: str,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    tools: ToolsDep,
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Record the withdrawal through the pledge workflow; the coordinator is told."""
+    opened = await run_in_threadpool(_open_withdraw_link, token, session, context, tools)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    view = opened
+    if not tools.csrf.check(request, token, csrf_token):
+        return _csrf_failure(tools, view)
+    if not reason.strip():
+        return _withdraw_page(
+            request, tools, token, view, status=422, errors=["a reason is required to withdraw"]
+        )
+    session.close()
+    outcome = await _guarded_update(
+        context,
+        tools,
+        view,
+        PledgeWorkflow.withdraw,
+        WithdrawRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
+    )
+    if isinstance(outcome, str):
+        return _withdraw_page(request, tools, token, view, status=422, errors=[outcome], reason=reason)
+    if isinstance(outcome, HTMLResponse):
+        return outcome
+    return tools.pages.render(
+        "done.html",
+        locale=view.contact.locale,
+        key="done.withdrawn",
+        values={},
+        receipt_id="",
+        signed_at="",
+        pledge_sha256="",
+    )

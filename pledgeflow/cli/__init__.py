@@ -1,0 +1,1 @@
+"""The command line: `pledgeflow` and its groups of commands (entry point: main.main)."""

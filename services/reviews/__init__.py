@@ -1,0 +1,1 @@
+"""Reviews: reports on commitments, their review, summaries, calendars and evidence."""

@@ -1,0 +1,200 @@
+"""The pages behind email links, driven over HTTP with the real workers and SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest_asyncio
+
+from api.app import create_app
+from models.invitation import InvitationStatus
+from pledgeflow.db import session_scope
+from pledgeflow.links import LinkPurpose, LinkSigner
+from services import invitations, signatures
+from tests import factories
+from tests.conftest import TEST_SECRET
+from tests.helpers import csrf_from, running_workers, sign_token
+from workflows import client as workflow_client
+
+
+@pytest_asyncio.fixture
+async def site(ts_env, settings, db, mailbox) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP, with workers running on the time-skipping server."""
+
+    async def connect():
+        return ts_env.client
+
+    app = create_app(settings, engine=db, connect_temporal=connect)
+    async with (
+        running_workers(ts_env.client, settings, db),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        yield client
+
+
+async def _invited(ts_env, settings, db, mailbox, count=1, locales=None):
+    seeded = factories.campaign_with_invitees(db, count=count, locales=locales)
+    factories.launch(db, seeded.campaign.id)
+    await workflow_client.start_campaign(ts_env.client, settings, seeded.campaign.id)
+    mails = await mailbox.wait_for_async(count)
+    tokens = {m.recipients[0]: sign_token(m) for m in mails}
+    return seeded, [tokens[c.email] for c in seeded.contacts]
+
+
+async def _open(site, token):
+    page = await site.get(f"/s/{token}")
+    assert page.status_code == 200, page.text
+    return page, csrf_from(page.text)
+
+
+async def test_signing_page_shows_pledge_invitee_and_forms(site, ts_env, settings, db, mailbox):
+    _seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+    page, _ = await _open(site, token)
+    html = page.text
+    assert "Ghana Customs Integrity Pact" in html and "Publish all fees" in html
+    assert "Contact 1 is invited to sign on behalf of Organisation 1" in html
+    assert 'data-factor="code_of_conduct"' in html and "Human Resource Management" in html
+    assert "Audit and Investigation" in html  # factor given by number 6
+    assert 'name="consent"' in html and 'action="/s/' in html and "/delegate" in html and "/decline" in html
+    assert '<meta name="viewport"' in html and "<script" not in html
+    assert "samesite=strict" in page.headers["set-cookie"].lower()
+
+
+async def test_page_is_in_the_contacts_language(site, ts_env, settings, db, mailbox):
+    _, [token] = await _invited(ts_env, settings, db, mailbox, locales=["fr"])
+    page, _ = await _open(site, token)
+    assert "Signer l&#39;engagement" in page.text and 'lang="fr"' in page.text
+    assert "Code de conduite" in page.text
+
+
+async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, settings, db, mailbox):
+    seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+    _, csrf = await _open(site, token)
+    form = {
+        "signer_name": "Kwame Mensah",
+        "signer_title": "Director General",
+        "consent": "yes",
+        "csrf_token": csrf,
+    }
+    missing = await site.post(
+        f"/s/{token}/sign", data={**form, "signer_title": "", "consent": ""} | {"consent": None}
+    )
+    assert missing.status_code == 422 and "title is required" in missing.text
+    forged = await site.post(f"/s/{token}/sign", data={**form, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    signed = await site.post(f"/s/{token}/sign", data=form, headers={"user-agent": "Mobile Safari"})
+    assert signed.status_code == 200, signed.text
+    assert "Receipt PF-" in signed.text
+    confirmation = await mailbox.wait_for_async(1, subject_contains="Receipt")
+    assert confirmation and confirmation[0].recipients == [seeded.contacts[0].email]
+    with session_scope(db) as session:
+        [signature] = signatures.list_for_campaign(session, campaign_id=seeded.campaign.id)
+    assert signature.signer_name == "Kwame Mensah" and signature.user_agent == "Mobile Safari"
+    reused = await site.get(f"/s/{token}")
+    assert reused.status_code == 409
+    assert "already signed" in reused.text and "Kwame Mensah" in reused.text
+    assert signature.signed_at.strftime("%Y-%m-%d") in reused.text
+    again = await site.post(f"/s/{token}/sign", data=form)
+    assert again.status_code == 409 and "Kwame Mensah" in again.text
+
+
+async def test_bad_links_get_clear_pages(site, ts_env, settings, db, mailbox):
+    seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+    tampered = await site.get(f"/s/{token[:-3]}abc")
+    assert tampered.status_code == 400 and "not valid" in tampered.text
+    signer = LinkSigner(TEST_SECRET)
+    expired = signer.make(seeded.invitations[0].id, LinkPurpose.sign, datetime.now(UTC) - timedelta(days=1))
+    page = await site.get(f"/s/{expired}")
+    assert page.status_code == 410 and "expired" in page.text
+    unknown = signer.make(987654, LinkPurpose.sign, datetime.now(UTC) + timedelta(days=1))
+    page = await site.get(f"/s/{unknown}")
+    assert page.status_code == 404 and "does not exist" in page.text
+    other_purpose = signer.make(
+        seeded.invitations[0].id, LinkPurpose.report, datetime.now(UTC) + timedelta(days=1)
+    )
+    assert (await site.get(f"/s/{other_purpose}")).status_code == 400
+    forged_key = LinkSigner("another-secret").make(
+        seeded.invitations[0].id, LinkPurpose.sign, datetime.now(UTC) + timedelta(days=1)
+    )
+    assert (await site.get(f"/s/{forged_key}")).status_code == 400
+    assert "Traceback" not in tampered.text
+
+
+async def test_delegate_through_the_page(site, ts_env, settings, db, mailbox):
+    seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+    _, csrf = await _open(site, token)
+    bad = await site.post(
+        f"/s/{token}/delegate", data={"delegate_name": "Ama", "delegate_email": "ama@", "csrf_token": csrf}
+    )
+    assert bad.status_code == 422 and "is not valid" in bad.text
+    own = await site.post(
+        f"/s/{token}/delegate",
+        data={"delegate_name": "Me", "delegate_email": seeded.contacts[0].email, "csrf_token": csrf},
+    )
+    assert own.status_code == 422
+    done = await site.post(
+        f"/s/{token}/delegate",
+        data={
+            "delegate_name": "Ama Owusu",
+            "delegate_email": "Ama@Org1.example",
+            "delegate_title": "Head of compliance",
+            "csrf_token": csrf,
+        },
+    )
+    assert done.status_code == 200 and "ama@org1.example" in done.text
+    fresh = await mailbox.wait_for_async(1, to="ama@org1.example")
+    notice = await mailbox.wait_for_async(1, to=seeded.contacts[0].email, subject_contains="You handed")
+    assert fresh and notice
+    old = await site.get(f"/s/{token}")
+    assert old.status_code == 410 and "handed to a colleague" in old.text
+    new_token = sign_token(fresh[0])
+    page, _csrf2 = await _open(site, new_token)
+    assert "This invitation was handed to you by Contact 1" in page.text
+
+
+async def test_decline_through_the_page(site, ts_env, settings, db, mailbox):
+    seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+    _, csrf = await _open(site, token)
+    empty = await site.post(f"/s/{token}/decline", data={"reason": " ", "csrf_token": csrf})
+    assert empty.status_code == 422
+    declined = await site.post(
+        f"/s/{token}/decline", data={"reason": "We are not a licensed broker", "csrf_token": csrf}
+    )
+    assert declined.status_code == 200
+    notice = await mailbox.wait_for_async(1, to=seeded.coordinator.email, subject_contains="declined")
+    assert notice and "We are not a licensed broker" in notice[0].text
+    with session_scope(db) as session:
+        assert invitations.get_or_raise(session, seeded.invitations[0].id).status is InvitationStatus.declined
+    again = await site.get(f"/s/{token}")
+    assert again.status_code == 409 and "declined" in again.text
+
+
+async def test_temporal_down_loses_nothing(ts_env, settings, db, mailbox):
+    seeded = factories.campaign_with_invitees(db, count=1)
+    factories.launch(db, seeded.campaign.id)
+    token = LinkSigner(TEST_SECRET).make(
+        seeded.invitations[0].id, LinkPurpose.sign, datetime.now(UTC) + timedelta(days=1)
+    )
+
+    async def unreachable():
+        raise ConnectionError("connection refused")
+
+    app = create_app(settings, engine=db, connect_temporal=unreachable)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as site:
+        page = await site.get(f"/s/{token}")
+        csrf = csrf_from(page.text)
+        answer = await site.post(
+            f"/s/{token}/sign",
+            data={"signer_name": "A", "signer_title": "B", "consent": "yes", "csrf_token": csrf},
+        )
+        assert answer.status_code == 503 and "not recorded" in answer.text
+        problem = await site.post(
+            f"/campaigns/{seeded.campaign.id}/launch", headers={"Authorization": f"Bearer {seeded.token}"}
+        )
+        assert problem.status_code == 503 and problem.json()["status"] == 503
+    with session_scope(db) as session:
+        assert invitations.get_or_raise(session, seeded.invitations[0].id).status is InvitationStatus.pending

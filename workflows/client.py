@@ -1,0 +1,213 @@
+"""The one way the API, the command line and activities reach a workflow.
+
+Starting, handles, updates, queries and signals, with Temporal's failures translated once into
+the domain's errors (NotFound, Unavailable, InvalidInput, Conflict). Callers do not catch
+temporalio exceptions themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.audit import CheckpointInput
+from pledgeflow.config import Settings
+from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
+from workflows.campaign import CampaignInput, CampaignProgress, CampaignWorkflow
+from workflows.checkpoint import AuditCheckpointWorkflow
+from workflows.ids import campaign_workflow_id, pledge_workflow_id, review_workflow_id
+from workflows.pledge import PledgeWorkflow, Rejection
+from workflows.review import ReviewCycleWorkflow
+from workflows.review_messages import ReviewCycleResult
+
+# ---- calls and their failures -----------------------------------------------------------------
+
+_INVALID = {"InvalidInput", Rejection.invalid}
+_NOT_FOUND = {"NotFound"}
+
+
+def _application_error(error: BaseException | None) -> ApplicationError | None:
+    """The ApplicationError at the root of an update failure (through an activity failure)."""
+    while error is not None:
+        if isinstance(error, ApplicationError):
+            return error
+        error = error.__cause__ if not isinstance(error, ActivityError) else error.cause
+    return None
+
+
+def as_problem(error: WorkflowUpdateFailedError) -> PledgeflowError:
+    """The domain error a failed update stands for, with field problems when it carried some."""
+    cause = _application_error(error.cause)
+    if cause is None:
+        return Conflict(str(error.cause or error))
+    problems = [
+        FieldProblem(str(d.get("field", "")), str(d.get("reason", "")))
+        for d in (cause.details[0] if cause.details and isinstance(cause.details[0], list) else [])
+        if isinstance(d, dict)
+    ]
+    if cause.type in _INVALID:
+        return InvalidInput(cause.message, errors=problems or [FieldProblem("body", cause.message)])
+    if cause.type in _NOT_FOUND:
+        return NotFound(cause.message, errors=problems)
+    return Conflict(cause.message, errors=problems)
+
+
+async def run_update(handle: WorkflowHandle[Any, Any], update: Any, argument: Any) -> Any:
+    """Execute an update; rejections and Temporal trouble raise domain errors."""
+    try:
+        return await handle.execute_update(update, argument)
+    except WorkflowUpdateFailedError as exc:
+        raise as_problem(exc) from exc
+    except RPCError as exc:
+        raise _rpc_problem(exc, handle.id) from exc
+
+
+async def run_query(handle: WorkflowHandle[Any, Any], query: Any) -> Any:
+    """Run a query; an unknown workflow is NotFound, other trouble Unavailable."""
+    try:
+        return await handle.query(query)
+    except RPCError as exc:
+        raise _rpc_problem(exc, handle.id) from exc
+
+
+async def send_signal(handle: WorkflowHandle[Any, Any], signal: Any, argument: Any) -> None:
+    """Signal a workflow; an unknown or finished one is NotFound."""
+    try:
+        await handle.signal(signal, argument)
+    except RPCError as exc:
+        raise _rpc_problem(exc, handle.id) from exc
+
+
+def _rpc_problem(exc: RPCError, workflow_id: str) -> PledgeflowError:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return NotFound(
+            f"workflow {workflow_id} is not running", errors=[FieldProblem("id", "no running workflow")]
+        )
+    return Unavailable(f"Temporal did not answer: {exc.message}")
+
+
+# ---- campaigns -------------------------------------------------------------------------------
+
+
+async def start_campaign(client: Client, settings: Settings, campaign_id: int) -> str:
+    """Start the campaign workflow once; a second call finds the running one."""
+    workflow_id = campaign_workflow_id(campaign_id)
+    # If it ran and finished already, launching again must not invite twice.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            CampaignWorkflow.run,
+            CampaignInput(
+                campaign_id=campaign_id,
+                task_queue=settings.task_queue,
+                email_task_queue=settings.email_task_queue,
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    return workflow_id
+
+
+def campaign_handle(client: Client, campaign_id: int) -> WorkflowHandle[CampaignWorkflow, CampaignProgress]:
+    """A handle on the campaign's workflow (whichever run is current)."""
+    return client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
+
+
+# ---- pledges ---------------------------------------------------------------------------------
+
+
+def pledge_handle(
+    client: Client, campaign_id: int, organisation_id: int
+) -> WorkflowHandle[PledgeWorkflow, object]:
+    """A handle on one organisation's pledge workflow."""
+    return client.get_workflow_handle_for(
+        PledgeWorkflow.run, pledge_workflow_id(campaign_id, organisation_id)
+    )
+
+
+# ---- review cycles ----------------------------------------------------------------------------
+
+
+def review_handle(
+    client: Client, campaign_id: int, organisation_id: int, cycle: int
+) -> WorkflowHandle[ReviewCycleWorkflow, ReviewCycleResult]:
+    """A handle on one organisation's review cycle."""
+    return client.get_workflow_handle_for(
+        ReviewCycleWorkflow.run, review_workflow_id(campaign_id, organisation_id, cycle)
+    )
+
+
+async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:
+    """The tally kept by the campaign workflow; NotFound when it was never started."""
+    try:
+        return await campaign_handle(client, campaign_id).query(CampaignWorkflow.progress)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"campaign {campaign_id} has no workflow; launch it first") from exc
+        raise
+
+
+# ---- audit checkpoints ------------------------------------------------------------------------
+
+CHECKPOINT_SCHEDULE_ID = "audit-checkpoint"
+MANUAL_CHECKPOINT_PREFIX = f"{CHECKPOINT_SCHEDULE_ID}-now-"
+
+
+async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None:
+    """The Temporal Schedule that emails the audit chain's head to the auditors (created or updated)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            AuditCheckpointWorkflow.run,
+            CheckpointInput(email_task_queue=settings.email_task_queue),
+            id=CHECKPOINT_SCHEDULE_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(hours=settings.audit_checkpoint_hours))]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID).update(
+            lambda _: ScheduleUpdate(schedule=schedule)
+        )
+
+
+async def checkpoint_now(client: Client, settings: Settings) -> str:
+    """Take a checkpoint at once, as its own workflow run; its workflow id is returned.
+
+    Not a trigger of the schedule: the schedule skips a run while the previous one is still
+    open (its overlap policy), so a second "checkpoint now" pressed meanwhile would be dropped
+    without a word. A run of its own either starts or raises.
+    """
+    workflow_id = f"{MANUAL_CHECKPOINT_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    await client.start_workflow(
+        AuditCheckpointWorkflow.run,
+        CheckpointInput(email_task_queue=settings.email_task_queue),
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    return workflow_id

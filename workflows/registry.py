@@ -1,0 +1,10 @@
+"""Every workflow class the workers run, in one list (the worker registers it; replay reads it)."""
+
+from __future__ import annotations
+
+from workflows.campaign import CampaignWorkflow
+from workflows.checkpoint import AuditCheckpointWorkflow
+from workflows.pledge import PledgeWorkflow
+from workflows.review import ReviewCycleWorkflow
+
+WORKFLOWS: list[type] = [CampaignWorkflow, PledgeWorkflow, ReviewCycleWorkflow, AuditCheckpointWorkflow]
