@@ -31,8 +31,7 @@ from services import campaigns, invitations
 from services.chase_plans import chase_plan
 from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
-from workflows.pledge import PledgeInput
-from workflows.pledge_messages import InvitationUndeliverable
+from workflows.pledge_messages import InvitationUndeliverable, PledgeInput
 from workflows.quiet_hours import hold_until
 from workflows.quorum import GroupRule
 

@@ -18,9 +18,11 @@ from models.common import utcnow
 from pledgeflow.errors import Conflict, FieldProblem, NotFound
 from services import campaigns, invitations
 from workflows import client as workflow_client
-from workflows.campaign import CampaignWorkflow, EndCampaign, ExtendDeadline, LifecycleEvent
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import EndCampaign, ExtendDeadline, LifecycleEvent
 from workflows.client import run_query, run_update
-from workflows.pledge import DeadlineChange, PledgeWorkflow, ReopenRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeadlineChange, ReopenRequest
 
 router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
 

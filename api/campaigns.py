@@ -16,7 +16,8 @@ from models.signature import SignaturePublic
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
 from workflows import client as workflow_client
-from workflows.campaign import AddInvitees, CampaignProgress, CampaignWorkflow
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import AddInvitees, CampaignProgress
 from workflows.client import run_update
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])

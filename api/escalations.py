@@ -22,7 +22,7 @@ from models.user import Role
 from pledgeflow.errors import Conflict
 from services import campaigns, escalations
 from workflows.client import send_signal
-from workflows.pledge import EscalationHandled
+from workflows.pledge_messages import EscalationHandled
 
 router = APIRouter(prefix="/escalations", tags=["escalations"])
 

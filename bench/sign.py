@@ -106,7 +106,8 @@ async def direct_updates(
 ) -> Latencies:
     """The same signatures as updates straight from a client, without the API (for diagnosis)."""
     from workflows.client import pledge_handle
-    from workflows.pledge import PledgeWorkflow, SignRequest
+    from workflows.pledge import PledgeWorkflow
+    from workflows.pledge_messages import SignRequest
 
     samples: list[float] = []
     pairs = list(zip(organisation_ids, invitation_ids, strict=True))

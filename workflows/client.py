@@ -32,10 +32,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.audit import CheckpointInput
 from pledgeflow.config import Settings
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
-from workflows.campaign import CampaignInput, CampaignProgress, CampaignWorkflow
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import CampaignInput, CampaignProgress
 from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.ids import campaign_workflow_id, pledge_workflow_id, review_workflow_id
-from workflows.pledge import PledgeWorkflow, Rejection
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import Rejection
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReviewCycleResult
 

@@ -29,14 +29,8 @@ from pledgeflow.links import ExpiredLink, LinkError, LinkPurpose
 from services import invitations, signatures
 from services.invitations import InvitationView
 from workflows import client as workflow_client
-from workflows.pledge import (
-    DeclineRequest,
-    DelegateRequest,
-    PledgeWorkflow,
-    Rejection,
-    SignRequest,
-    WithdrawRequest,
-)
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeclineRequest, DelegateRequest, Rejection, SignRequest, WithdrawRequest
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

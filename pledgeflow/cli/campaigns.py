@@ -20,9 +20,11 @@ from pledgeflow.db import get_engine, session_scope
 from pledgeflow.errors import PledgeflowError
 from services import campaigns, escalations, invitations
 from workflows import client as workflow_client
-from workflows.campaign import AddInvitees, CampaignWorkflow, EndCampaign, ExtendDeadline
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
 from workflows.client import run_query, run_update, send_signal
-from workflows.pledge import DeadlineChange, EscalationHandled, PledgeWorkflow, ReopenRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeadlineChange, EscalationHandled, ReopenRequest
 
 campaign_app = typer.Typer(help="Launch and steer campaigns.", no_args_is_help=True)
 escalation_app = typer.Typer(help="Escalations: list them, mark them handled.", no_args_is_help=True)

@@ -13,7 +13,8 @@ from pledgeflow.config import get_settings
 from pledgeflow.db import get_engine
 from tests import factories
 from tests.helpers import eventually, running_workers
-from workflows.pledge import DeclineRequest, PledgeWorkflow
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeclineRequest
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from services import campaigns, signatures
 from tests import factories
 from tests.helpers import csrf_from, eventually, running_workers
 from workflows import client as workflow_client
-from workflows.pledge import DeclineRequest, PledgeWorkflow, SignRequest, WithdrawRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeclineRequest, SignRequest, WithdrawRequest
 
 KINDS = [
     Kind.customs_administration,

@@ -26,8 +26,10 @@ from services.audit.history.replay import replay
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
-from workflows.campaign import AddInvitees, CampaignWorkflow, EndCampaign, ExtendDeadline
-from workflows.pledge import DelegateRequest, PledgeWorkflow, ReopenRequest, SignRequest
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DelegateRequest, ReopenRequest, SignRequest
 from workflows.quiet_hours import QuietWindow, next_allowed
 
 NPT = ZoneInfo("Asia/Kathmandu")

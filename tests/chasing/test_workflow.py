@@ -21,9 +21,11 @@ from services import invitations
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
-from workflows.campaign import CampaignWorkflow, ExtendDeadline
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_messages import ExtendDeadline
 from workflows.chasing import ChasePlan, QuietWindow
-from workflows.pledge import PledgeInput, PledgeWorkflow, ReopenRequest, SignRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import PledgeInput, ReopenRequest, SignRequest
 
 DAY = timedelta(days=1)
 CHASE_KINDS = ("reminder", "escalation", "expiry_notice", "deadline_extended")

@@ -22,7 +22,8 @@ from services.reviews.reports import ItemInput
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
-from workflows.pledge import PledgeWorkflow, SignRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import SignRequest
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted
 

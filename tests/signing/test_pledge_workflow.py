@@ -14,7 +14,8 @@ from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import eventually, running_workers, sign_token
 from workflows import client as workflow_client
-from workflows.pledge import DeclineRequest, DelegateRequest, PledgeWorkflow, Rejection, SignRequest
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_messages import DeclineRequest, DelegateRequest, Rejection, SignRequest
 
 
 async def _launch(ts_env, settings, db, count=3):
