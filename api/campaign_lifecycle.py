@@ -18,10 +18,7 @@ from models.common import utcnow
 from pledgeflow.errors import Conflict, FieldProblem, NotFound
 from services import campaigns, invitations
 from workflows import client as workflow_client
-from workflows.campaign import CampaignWorkflow
-from workflows.campaign_messages import EndCampaign, ExtendDeadline, LifecycleEvent
-from workflows.client import run_query, run_update
-from workflows.pledge import PledgeWorkflow
+from workflows.campaign_messages import EndCampaign, ExtendDeadline
 from workflows.pledge_messages import DeadlineChange, ReopenRequest
 
 router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
@@ -82,10 +79,9 @@ async def extend_deadline(
     if campaign.status is not CampaignStatus.launched:
         raise Conflict(f"campaign {campaign_id} is {campaign.status}; a draft's deadline is set with PATCH")
     session.close()
-    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
-    await run_update(
-        handle,
-        CampaignWorkflow.extend_deadline,
+    await workflow_client.extend_campaign_deadline(
+        await context.temporal(),
+        campaign_id,
         ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user)),
     )
     return LifecycleAnswer(
@@ -111,8 +107,9 @@ async def cancel_campaign(
         )
         return LifecycleAnswer(campaign_id=campaign_id, status="cancelled", detail="the draft was cancelled")
     session.close()
-    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
-    await run_update(handle, CampaignWorkflow.cancel, EndCampaign(actor=actor_of(user), reason=body.reason))
+    await workflow_client.cancel_campaign(
+        await context.temporal(), campaign_id, EndCampaign(actor=actor_of(user), reason=body.reason)
+    )
     return LifecycleAnswer(
         campaign_id=campaign_id, status="cancelled", detail="everyone invited is being told"
     )
@@ -128,8 +125,9 @@ async def close_campaign(
     if campaign.status is CampaignStatus.draft:
         raise Conflict(f"campaign {campaign_id} is a draft: cancel it instead")
     session.close()
-    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
-    await run_update(handle, CampaignWorkflow.close, EndCampaign(actor=actor_of(user), reason=body.reason))
+    await workflow_client.close_campaign(
+        await context.temporal(), campaign_id, EndCampaign(actor=actor_of(user), reason=body.reason)
+    )
     return LifecycleAnswer(campaign_id=campaign_id, status="closed", detail="the campaign is closed")
 
 
@@ -139,8 +137,7 @@ async def lifecycle(
 ) -> list[LifecycleEventPublic]:
     """The coordinator actions taken on the launched campaign, with who took them."""
     campaign_for(session, user, campaign_id)
-    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
-    events: list[LifecycleEvent] = await run_query(handle, CampaignWorkflow.lifecycle)
+    events = await workflow_client.campaign_lifecycle(await context.temporal(), campaign_id)
     return [
         LifecycleEventPublic(action=e.action, actor=e.actor, at=e.at.isoformat(), detail=e.detail)
         for e in events
@@ -176,10 +173,9 @@ async def reopen_invitation(
     ids = _invitation_in(session, campaign_id, invitation_id)
     zone = campaign.timezone
     session.close()
-    handle = workflow_client.pledge_handle(await context.temporal(), *ids)
-    await run_update(
-        handle,
-        PledgeWorkflow.reopen,
+    await workflow_client.reopen(
+        await context.temporal(),
+        *ids,
         ReopenRequest(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)),
     )
     return LifecycleAnswer(campaign_id=campaign_id, status="reopened", detail=f"open until {body.deadline}")
@@ -204,10 +200,9 @@ async def extend_invitation_deadline(
     ids = _invitation_in(session, campaign_id, invitation_id)
     zone = campaign.timezone
     session.close()
-    handle = workflow_client.pledge_handle(await context.temporal(), *ids)
-    await run_update(
-        handle,
-        PledgeWorkflow.extend_deadline,
+    await workflow_client.extend_pledge_deadline(
+        await context.temporal(),
+        *ids,
         DeadlineChange(deadline=body.deadline.isoformat(), timezone=zone, actor=actor_of(user)),
     )
     return LifecycleAnswer(

@@ -16,9 +16,7 @@ from models.signature import SignaturePublic
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
 from workflows import client as workflow_client
-from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import AddInvitees, CampaignProgress
-from workflows.client import run_update
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -145,10 +143,9 @@ async def choose_invitees(
     campaigns.check_invitees_in_directory(session, user=user, choices=invitees)
     before = {i.id for i in invitations.list_for_campaign(session, campaign_id=campaign_id, limit=1_000_000)}
     session.commit()
-    handle = workflow_client.campaign_handle(await context.temporal(), campaign_id)
-    await run_update(
-        handle,
-        CampaignWorkflow.add_invitees,
+    await workflow_client.add_invitees(
+        await context.temporal(),
+        campaign_id,
         AddInvitees(
             organisation_ids=[c.organisation_id for c in invitees],
             contact_ids=[c.contact_id for c in invitees],

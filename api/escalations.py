@@ -21,7 +21,7 @@ from models.escalation import EscalationHandle, EscalationPublic, EscalationStat
 from models.user import Role
 from pledgeflow.errors import Conflict
 from services import campaigns, escalations
-from workflows.client import send_signal
+from workflows import client as workflow_client
 from workflows.pledge_messages import EscalationHandled
 
 router = APIRouter(prefix="/escalations", tags=["escalations"])
@@ -58,9 +58,9 @@ async def handle_escalation(
         raise Conflict(f"escalation {escalation_id} was already handled by {row.handled_by}")
     # The workflow first: if Temporal is down nothing is recorded and the coordinator retries.
     session.commit()  # no database lock is held while Temporal answers
-    client = await context.temporal()
-    handle = client.get_workflow_handle(row.workflow_id)
-    await send_signal(handle, "escalation_handled", EscalationHandled(escalation_id, actor_of(user)))
+    await workflow_client.escalation_handled(
+        await context.temporal(), row.workflow_id, EscalationHandled(escalation_id, actor_of(user))
+    )
     escalations.handle(session, escalation=row, note=body.note, actor=actor_of(user), at=utcnow())
     session.commit()
     [public] = [

@@ -21,9 +21,7 @@ from pledgeflow.errors import Conflict, FieldProblem, NotFound, not_found
 from services.reviews import report_summary, reports
 from services.reviews.report_summary import ReportSummary, StandingEntry
 from workflows import client as workflow_client
-from workflows.client import run_query, run_update
-from workflows.review import ReviewCycleWorkflow
-from workflows.review_messages import ReportDecided, ReviewCycleView
+from workflows.review_messages import ReportDecided
 
 router = APIRouter(tags=["reports"])
 
@@ -146,12 +144,11 @@ async def decide(
             f"report {report_id} is {report.status.value}: only a submitted report is decided",
             errors=[FieldProblem("status", report.status.value)],
         )
-    handle = workflow_client.review_handle(
-        await context.temporal(), report.campaign_id, report.organisation_id, report.cycle
-    )
+    cycle = (report.campaign_id, report.organisation_id, report.cycle)
+    client = await context.temporal()
     session.commit()  # end the read transaction: nothing is held while Temporal answers
     try:
-        view: ReviewCycleView = await run_query(handle, ReviewCycleWorkflow.view)
+        view = await workflow_client.review_cycle_view(client, *cycle)
     except NotFound:
         raise Conflict(
             f"no review cycle is running for report {report_id}: it cannot be decided now",
@@ -173,9 +170,9 @@ async def decide(
         at=utcnow(),
     )
     session.commit()  # the records hold the decision before the workflow acts on it
-    await run_update(
-        handle,
-        ReviewCycleWorkflow.report_decided,
+    await workflow_client.decide_report(
+        client,
+        *cycle,
         ReportDecided(report_id=report.id or 0, accepted=data.accept, reviewer=user.email.lower()),
     )
     return reports.public_view(session, report)

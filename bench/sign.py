@@ -105,8 +105,7 @@ async def direct_updates(
     client: Client, campaign_id: int, organisation_ids: list[int], invitation_ids: list[int], signers: int
 ) -> Latencies:
     """The same signatures as updates straight from a client, without the API (for diagnosis)."""
-    from workflows.client import pledge_handle
-    from workflows.pledge import PledgeWorkflow
+    from workflows import client as workflow_client
     from workflows.pledge_messages import SignRequest
 
     samples: list[float] = []
@@ -114,10 +113,9 @@ async def direct_updates(
 
     async def signer(mine: list[tuple[int, int]]) -> None:
         for organisation_id, invitation_id in mine:
-            handle = pledge_handle(client, campaign_id, organisation_id)
             began = time.perf_counter()
-            await handle.execute_update(
-                PledgeWorkflow.sign, SignRequest(invitation_id, "Bench", "Director", True)
+            await workflow_client.sign(
+                client, campaign_id, organisation_id, SignRequest(invitation_id, "Bench", "Director", True)
             )
             samples.append(time.perf_counter() - began)
 

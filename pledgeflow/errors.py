@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -20,10 +22,21 @@ class PledgeflowError(Exception):
     slug: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldProblem] | None = None,
+        kind: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        # A workflow's rejection, when the error is one: its type (workflows.pledge_messages.Rejection)
+        # and what it said, so a page can show what the rejection means.
+        self.kind = kind
+        self.details: Mapping[str, Any] = details or {}
 
 
 class InvalidInput(PledgeflowError):
@@ -62,15 +75,3 @@ class Unavailable(PledgeflowError):
 def not_found(kind: str, identifier: object) -> NotFound:
     """The standard message for an unknown id."""
     return NotFound(f"{kind} {identifier} does not exist", errors=[FieldProblem("id", f"unknown {kind}")])
-
-
-@dataclass
-class ProblemDetails:
-    """The JSON body of every error the API returns."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[FieldProblem] = field(default_factory=list)

@@ -1,8 +1,11 @@
 """The one way the API, the command line and activities reach a workflow.
 
-Starting, handles, updates, queries and signals, with Temporal's failures translated once into
-the domain's errors (NotFound, Unavailable, InvalidInput, Conflict). Callers do not catch
-temporalio exceptions themselves.
+Typed functions per domain (campaigns, pledges, review cycles, audit checkpoints) that take the
+contract dataclasses of `workflows/*_messages.py` and return their results, with Temporal's
+failures translated once into the domain's errors (NotFound, Unavailable, InvalidInput, Conflict).
+An update that a workflow's validator rejects raises an error that carries the rejection's kind
+and details (`error.kind`, `error.details`), so a page can show what the rejection means. Callers
+do not catch temporalio exceptions themselves, nor import the workflow classes.
 """
 
 from __future__ import annotations
@@ -33,13 +36,35 @@ from activities.audit import CheckpointInput
 from pledgeflow.config import Settings
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
 from workflows.campaign import CampaignWorkflow
-from workflows.campaign_messages import CampaignInput, CampaignProgress
+from workflows.campaign_messages import (
+    AddInvitees,
+    AddInviteesResult,
+    CampaignInput,
+    CampaignProgress,
+    EndCampaign,
+    ExtendDeadline,
+    LifecycleEvent,
+)
 from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.ids import campaign_workflow_id, pledge_workflow_id, review_workflow_id
 from workflows.pledge import PledgeWorkflow
-from workflows.pledge_messages import Rejection
+from workflows.pledge_messages import (
+    DeadlineChange,
+    DeclineRequest,
+    DeclineResult,
+    DelegateRequest,
+    DelegateResult,
+    EscalationHandled,
+    Rejection,
+    ReopenRequest,
+    ReopenResult,
+    SignRequest,
+    SignResult,
+    WithdrawRequest,
+    WithdrawResult,
+)
 from workflows.review import ReviewCycleWorkflow
-from workflows.review_messages import ReviewCycleResult
+from workflows.review_messages import ReportDecided, ReportSubmitted, ReviewCycleResult, ReviewCycleView
 
 # ---- calls and their failures -----------------------------------------------------------------
 
@@ -57,20 +82,23 @@ def _application_error(error: BaseException | None) -> ApplicationError | None:
 
 
 def as_problem(error: WorkflowUpdateFailedError) -> PledgeflowError:
-    """The domain error a failed update stands for, with field problems when it carried some."""
+    """The domain error a failed update stands for, with its kind, details and field problems."""
     cause = _application_error(error.cause)
     if cause is None:
         return Conflict(str(error.cause or error))
+    first = cause.details[0] if cause.details else None
     problems = [
         FieldProblem(str(d.get("field", "")), str(d.get("reason", "")))
-        for d in (cause.details[0] if cause.details and isinstance(cause.details[0], list) else [])
+        for d in (first if isinstance(first, list) else [])
         if isinstance(d, dict)
     ]
+    details = first if isinstance(first, dict) else {}
     if cause.type in _INVALID:
-        return InvalidInput(cause.message, errors=problems or [FieldProblem("body", cause.message)])
+        errors = problems or [FieldProblem("body", cause.message)]
+        return InvalidInput(cause.message, errors=errors, kind=cause.type, details=details)
     if cause.type in _NOT_FOUND:
-        return NotFound(cause.message, errors=problems)
-    return Conflict(cause.message, errors=problems)
+        return NotFound(cause.message, errors=problems, kind=cause.type, details=details)
+    return Conflict(cause.message, errors=problems, kind=cause.type, details=details)
 
 
 async def run_update(handle: WorkflowHandle[Any, Any], update: Any, argument: Any) -> Any:
@@ -107,6 +135,17 @@ def _rpc_problem(exc: RPCError, workflow_id: str) -> PledgeflowError:
     return Unavailable(f"Temporal did not answer: {exc.message}")
 
 
+def _refused(exc: RPCError) -> Unavailable:
+    """A call Temporal refused (starting a workflow, writing a schedule), said in one line."""
+    first_line = exc.message.strip().splitlines()[0] if exc.message.strip() else ""
+    return Unavailable(f"Temporal refused the call ({exc.status.name}): {first_line}")
+
+
+def refusal(exc: BaseException) -> Unavailable | None:
+    """The domain error for a Temporal failure that escaped a call made outside this module."""
+    return _refused(exc) if isinstance(exc, RPCError) else None
+
+
 # ---- campaigns -------------------------------------------------------------------------------
 
 
@@ -114,25 +153,74 @@ async def start_campaign(client: Client, settings: Settings, campaign_id: int) -
     """Start the campaign workflow once; a second call finds the running one."""
     workflow_id = campaign_workflow_id(campaign_id)
     # If it ran and finished already, launching again must not invite twice.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            CampaignWorkflow.run,
-            CampaignInput(
-                campaign_id=campaign_id,
+    try:
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await client.start_workflow(
+                CampaignWorkflow.run,
+                CampaignInput(
+                    campaign_id=campaign_id,
+                    task_queue=settings.task_queue,
+                    email_task_queue=settings.email_task_queue,
+                ),
+                id=workflow_id,
                 task_queue=settings.task_queue,
-                email_task_queue=settings.email_task_queue,
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+    except RPCError as exc:
+        raise _refused(exc) from exc
     return workflow_id
 
 
 def campaign_handle(client: Client, campaign_id: int) -> WorkflowHandle[CampaignWorkflow, CampaignProgress]:
     """A handle on the campaign's workflow (whichever run is current)."""
     return client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
+
+
+async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:
+    """The tally kept by the campaign workflow; NotFound when it was never started."""
+    try:
+        return await campaign_handle(client, campaign_id).query(CampaignWorkflow.progress)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"campaign {campaign_id} has no workflow; launch it first") from exc
+        raise _refused(exc) from exc
+
+
+async def campaign_lifecycle(client: Client, campaign_id: int) -> list[LifecycleEvent]:
+    """The coordinator actions taken on the campaign, oldest first."""
+    events: list[LifecycleEvent] = await run_query(
+        campaign_handle(client, campaign_id), CampaignWorkflow.lifecycle
+    )
+    return events
+
+
+async def add_invitees(client: Client, campaign_id: int, request: AddInvitees) -> AddInviteesResult:
+    """Invite more organisations to a running campaign."""
+    result: AddInviteesResult = await run_update(
+        campaign_handle(client, campaign_id), CampaignWorkflow.add_invitees, request
+    )
+    return result
+
+
+async def extend_campaign_deadline(client: Client, campaign_id: int, request: ExtendDeadline) -> str:
+    """Move the campaign's deadline later; the new deadline is returned."""
+    deadline: str = await run_update(
+        campaign_handle(client, campaign_id), CampaignWorkflow.extend_deadline, request
+    )
+    return deadline
+
+
+async def cancel_campaign(client: Client, campaign_id: int, request: EndCampaign) -> str:
+    """Cancel the campaign; the workflow's answer is returned."""
+    answer: str = await run_update(campaign_handle(client, campaign_id), CampaignWorkflow.cancel, request)
+    return answer
+
+
+async def close_campaign(client: Client, campaign_id: int, request: EndCampaign) -> str:
+    """Close the campaign to further answers; the workflow's answer is returned."""
+    answer: str = await run_update(campaign_handle(client, campaign_id), CampaignWorkflow.close, request)
+    return answer
 
 
 # ---- pledges ---------------------------------------------------------------------------------
@@ -147,6 +235,69 @@ def pledge_handle(
     )
 
 
+async def sign(client: Client, campaign_id: int, organisation_id: int, request: SignRequest) -> SignResult:
+    """Sign the pledge on the organisation's behalf; a rejection carries its kind."""
+    result: SignResult = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.sign, request
+    )
+    return result
+
+
+async def decline(
+    client: Client, campaign_id: int, organisation_id: int, request: DeclineRequest
+) -> DeclineResult:
+    """Decline the invitation, with a reason."""
+    result: DeclineResult = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.decline, request
+    )
+    return result
+
+
+async def delegate(
+    client: Client, campaign_id: int, organisation_id: int, request: DelegateRequest
+) -> DelegateResult:
+    """Hand the invitation to a colleague."""
+    result: DelegateResult = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.delegate, request
+    )
+    return result
+
+
+async def withdraw(
+    client: Client, campaign_id: int, organisation_id: int, request: WithdrawRequest
+) -> WithdrawResult:
+    """Withdraw the organisation's signature, with a reason."""
+    result: WithdrawResult = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.withdraw, request
+    )
+    return result
+
+
+async def reopen(
+    client: Client, campaign_id: int, organisation_id: int, request: ReopenRequest
+) -> ReopenResult:
+    """Reopen an expired invitation until a new deadline."""
+    result: ReopenResult = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.reopen, request
+    )
+    return result
+
+
+async def extend_pledge_deadline(
+    client: Client, campaign_id: int, organisation_id: int, change: DeadlineChange
+) -> str:
+    """Extend one organisation's deadline; the new deadline is returned."""
+    deadline: str = await run_update(
+        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.extend_deadline, change
+    )
+    return deadline
+
+
+async def escalation_handled(client: Client, workflow_id: str, event: EscalationHandled) -> None:
+    """Tell the workflow that raised an escalation that it was handled (its ladder stops)."""
+    await send_signal(client.get_workflow_handle(workflow_id), PledgeWorkflow.escalation_handled, event)
+
+
 # ---- review cycles ----------------------------------------------------------------------------
 
 
@@ -159,14 +310,36 @@ def review_handle(
     )
 
 
-async def campaign_progress(client: Client, campaign_id: int) -> CampaignProgress:
-    """The tally kept by the campaign workflow; NotFound when it was never started."""
-    try:
-        return await campaign_handle(client, campaign_id).query(CampaignWorkflow.progress)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"campaign {campaign_id} has no workflow; launch it first") from exc
-        raise
+async def review_cycle_view(
+    client: Client, campaign_id: int, organisation_id: int, cycle: int
+) -> ReviewCycleView:
+    """Where the review cycle stands; NotFound when it is not running."""
+    view: ReviewCycleView = await run_query(
+        review_handle(client, campaign_id, organisation_id, cycle), ReviewCycleWorkflow.view
+    )
+    return view
+
+
+async def submit_report(
+    client: Client, campaign_id: int, organisation_id: int, cycle: int, event: ReportSubmitted
+) -> ReviewCycleView:
+    """Hand a locked report version to its review cycle."""
+    view: ReviewCycleView = await run_update(
+        review_handle(client, campaign_id, organisation_id, cycle),
+        ReviewCycleWorkflow.report_submitted,
+        event,
+    )
+    return view
+
+
+async def decide_report(
+    client: Client, campaign_id: int, organisation_id: int, cycle: int, event: ReportDecided
+) -> ReviewCycleView:
+    """Tell the review cycle the reviewer's decision."""
+    view: ReviewCycleView = await run_update(
+        review_handle(client, campaign_id, organisation_id, cycle), ReviewCycleWorkflow.report_decided, event
+    )
+    return view
 
 
 # ---- audit checkpoints ------------------------------------------------------------------------
@@ -190,11 +363,14 @@ async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
     try:
-        await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID).update(
-            lambda _: ScheduleUpdate(schedule=schedule)
-        )
+        try:
+            await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
+        except ScheduleAlreadyRunningError:
+            await client.get_schedule_handle(CHECKPOINT_SCHEDULE_ID).update(
+                lambda _: ScheduleUpdate(schedule=schedule)
+            )
+    except RPCError as exc:
+        raise _refused(exc) from exc
 
 
 async def checkpoint_now(client: Client, settings: Settings) -> str:
@@ -205,11 +381,14 @@ async def checkpoint_now(client: Client, settings: Settings) -> str:
     without a word. A run of its own either starts or raises.
     """
     workflow_id = f"{MANUAL_CHECKPOINT_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    await client.start_workflow(
-        AuditCheckpointWorkflow.run,
-        CheckpointInput(email_task_queue=settings.email_task_queue),
-        id=workflow_id,
-        task_queue=settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-    )
+    try:
+        await client.start_workflow(
+            AuditCheckpointWorkflow.run,
+            CheckpointInput(email_task_queue=settings.email_task_queue),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except RPCError as exc:
+        raise _refused(exc) from exc
     return workflow_id

@@ -7,16 +7,15 @@ with a 4xx status; the forms work without JavaScript and are protected against C
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from api.context import ApiContext
 from api.csrf import FIELD, CsrfGuard
@@ -24,15 +23,17 @@ from api.deps import ContextDep, ReadSessionDep
 from api.templating import PageRenderer
 from models.campaign import CampaignStatus
 from models.invitation import InvitationStatus
-from pledgeflow.errors import NotFound, Unavailable
+from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import ExpiredLink, LinkError, LinkPurpose
 from services import invitations, signatures
 from services.invitations import InvitationView
 from workflows import client as workflow_client
-from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import DeclineRequest, DelegateRequest, Rejection, SignRequest, WithdrawRequest
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -107,12 +108,31 @@ def _closed_link_page(tools: PageTools, session: ReadSessionDep, view: Invitatio
     )
 
 
+def _closed_withdraw_page(tools: PageTools, view: InvitationView) -> HTMLResponse | None:
+    """The page for a withdrawal link that can no longer be used, or None while it is open."""
+    if view.campaign.status in (CampaignStatus.cancelled, CampaignStatus.closed):
+        return tools.pages.message(
+            locale=view.contact.locale,
+            status=410,
+            key=f"link.{view.campaign.status.value}",
+            campaign=view.campaign.title,
+        )
+    if view.invitation.status is not InvitationStatus.signed:
+        return tools.pages.message(
+            locale=view.contact.locale,
+            status=409,
+            key="link.not_signed",
+            status_name=view.invitation.status.value,
+        )
+    return None
+
+
 def _open_link(
-    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
+    token: str, purpose: LinkPurpose, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
-    """The invitation behind a usable link, or the page that says why it cannot be used."""
+    """The invitation behind a usable signing or withdrawal link, or the page that says why not."""
     try:
-        claims = context.links.read(token, LinkPurpose.sign)
+        claims = context.links.read(token, purpose)
     except ExpiredLink as exc:
         return tools.pages.message(
             locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
@@ -123,6 +143,8 @@ def _open_link(
         view = invitations.view(session, claims.subject_id)
     except NotFound:
         return tools.pages.message(locale=None, status=404, key="link.unknown")
+    if purpose is LinkPurpose.withdraw:
+        return _closed_withdraw_page(tools, view) or view
     return _closed_link_page(tools, session, view) or view
 
 
@@ -168,31 +190,26 @@ def signing_page(
     token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """The pledge, who is invited for whom, and the forms to sign, decline or delegate."""
-    opened = _open_link(token, session, context, tools)
+    opened = _open_link(token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     return _sign_page(request, tools, token, opened)
 
 
-def _rejection_page(
-    tools: PageTools, view: InvitationView, error: WorkflowUpdateFailedError
-) -> HTMLResponse | str:
+def _rejection_page(tools: PageTools, view: InvitationView, error: PledgeflowError) -> HTMLResponse | str:
     """A page for a rejection that ends the flow, or the message to show on the form again."""
-    cause = error.cause
-    kind = cause.type if isinstance(cause, ApplicationError) else None
-    message = cause.message if isinstance(cause, ApplicationError) else str(error)
+    kind, message = error.kind, error.detail
     locale = view.contact.locale
     if kind == Rejection.invalid:
         return message
     if kind == Rejection.already_signed:
-        details = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
         return tools.pages.message(
             locale=locale,
             status=409,
             key="link.signed",
-            name=details.get("signer_name", ""),
+            name=error.details.get("signer_name", ""),
             organisation=view.organisation.name,
-            date=str(details.get("signed_at", ""))[:16].replace("T", " ") + " UTC",
+            date=str(error.details.get("signed_at", ""))[:16].replace("T", " ") + " UTC",
         )
     if kind == Rejection.already_declined:
         return tools.pages.message(
@@ -211,28 +228,20 @@ def _rejection_page(
     )
 
 
-async def _update(context: ApiContext, view: InvitationView, update: Any, request_arg: Any) -> Any:
-    """Run a pledge workflow update; Temporal trouble becomes Unavailable or NotFound."""
-    client = await context.temporal()
-    handle = workflow_client.pledge_handle(
-        client, view.invitation.campaign_id, view.invitation.organisation_id
-    )
-    try:
-        return await handle.execute_update(update, request_arg)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound("the pledge workflow for this invitation is not running") from exc
-        raise Unavailable(f"Temporal did not answer: {exc.message}") from exc
-
-
 async def _guarded_update(
-    context: ApiContext, tools: PageTools, view: InvitationView, update: Any, request_arg: Any
-) -> Any:
+    context: ApiContext,
+    tools: PageTools,
+    view: InvitationView,
+    update: Callable[[Client, int, int, R], Awaitable[T]],
+    request: R,
+) -> T | HTMLResponse | str:
+    """Run one of the pledge workflow's updates; a rejection or Temporal trouble becomes a page."""
     try:
-        return await _update(context, view, update, request_arg)
-    except WorkflowUpdateFailedError as exc:
-        return _rejection_page(tools, view, exc)
-    except NotFound:
+        client = await context.temporal()
+        return await update(client, view.invitation.campaign_id, view.invitation.organisation_id, request)
+    except NotFound as exc:
+        if exc.kind is not None:
+            return _rejection_page(tools, view, exc)
         return tools.pages.message(locale=view.contact.locale, status=404, key="link.unknown")
     except Unavailable:
         return tools.pages.render(
@@ -243,6 +252,8 @@ async def _guarded_update(
             values={},
             body_key="error.unavailable_body",
         )
+    except PledgeflowError as exc:
+        return _rejection_page(tools, view, exc)
 
 
 def _csrf_failure(tools: PageTools, view: InvitationView) -> HTMLResponse:
@@ -263,7 +274,7 @@ async def sign(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Sign on behalf of the organisation; answers with the receipt."""
-    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -284,7 +295,7 @@ async def sign(
         context,
         tools,
         view,
-        PledgeWorkflow.sign,
+        workflow_client.sign,
         SignRequest(
             invitation_id=view.invitation.id or 0,
             signer_name=signer_name.strip(),
@@ -321,7 +332,7 @@ async def decline(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Decline with a reason; the coordinator is told."""
-    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -334,7 +345,7 @@ async def decline(
         context,
         tools,
         view,
-        PledgeWorkflow.decline,
+        workflow_client.decline,
         DeclineRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
     if isinstance(outcome, str):
@@ -365,7 +376,7 @@ async def delegate(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Hand the invitation to a colleague, who gets a fresh link; this one stops working."""
-    opened = await run_in_threadpool(_open_link, token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -393,7 +404,7 @@ async def delegate(
         context,
         tools,
         view,
-        PledgeWorkflow.delegate,
+        workflow_client.delegate,
         DelegateRequest(
             invitation_id=view.invitation.id or 0,
             name=delegate_name.strip(),
@@ -415,39 +426,6 @@ async def delegate(
         signed_at="",
         pledge_sha256="",
     )
-
-
-def _open_withdraw_link(
-    token: str, session: ReadSessionDep, context: ApiContext, tools: PageTools
-) -> InvitationView | HTMLResponse:
-    """The signed invitation behind a withdrawal link, or the page that says why not."""
-    try:
-        claims = context.links.read(token, LinkPurpose.withdraw)
-    except ExpiredLink as exc:
-        return tools.pages.message(
-            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
-        )
-    except LinkError:
-        return tools.pages.message(locale=None, status=400, key="link.tampered")
-    try:
-        view = invitations.view(session, claims.subject_id)
-    except NotFound:
-        return tools.pages.message(locale=None, status=404, key="link.unknown")
-    if view.campaign.status in (CampaignStatus.cancelled, CampaignStatus.closed):
-        return tools.pages.message(
-            locale=view.contact.locale,
-            status=410,
-            key=f"link.{view.campaign.status.value}",
-            campaign=view.campaign.title,
-        )
-    if view.invitation.status is not InvitationStatus.signed:
-        return tools.pages.message(
-            locale=view.contact.locale,
-            status=409,
-            key="link.not_signed",
-            status_name=view.invitation.status.value,
-        )
-    return view
 
 
 def _withdraw_page(
@@ -483,7 +461,7 @@ def withdraw_page(
     token: str, request: Request, session: ReadSessionDep, context: ContextDep, tools: ToolsDep
 ) -> Response:
     """Withdraw a signature, with a reason."""
-    opened = _open_withdraw_link(token, session, context, tools)
+    opened = _open_link(token, LinkPurpose.withdraw, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     return _withdraw_page(request, tools, token, opened)
@@ -500,7 +478,7 @@ async def withdraw(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Record the withdrawal through the pledge workflow; the coordinator is told."""
-    opened = await run_in_threadpool(_open_withdraw_link, token, session, context, tools)
+    opened = await run_in_threadpool(_open_link, token, LinkPurpose.withdraw, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
     view = opened
@@ -515,7 +493,7 @@ async def withdraw(
         context,
         tools,
         view,
-        PledgeWorkflow.withdraw,
+        workflow_client.withdraw,
         WithdrawRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
     if isinstance(outcome, str):

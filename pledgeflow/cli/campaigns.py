@@ -20,10 +20,7 @@ from pledgeflow.db import get_engine, session_scope
 from pledgeflow.errors import PledgeflowError
 from services import campaigns, escalations, invitations
 from workflows import client as workflow_client
-from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
-from workflows.client import run_query, run_update, send_signal
-from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import DeadlineChange, EscalationHandled, ReopenRequest
 
 campaign_app = typer.Typer(help="Launch and steer campaigns.", no_args_is_help=True)
@@ -96,9 +93,8 @@ def add_invitees(
         contact_ids.append(int(contact) if contact else None)
 
     async def action(settings: Settings, client: Client) -> Any:
-        handle = workflow_client.campaign_handle(client, campaign_id)
-        return await run_update(
-            handle, CampaignWorkflow.add_invitees, AddInvitees(org_ids, contact_ids, cli_actor())
+        return await workflow_client.add_invitees(
+            client, campaign_id, AddInvitees(org_ids, contact_ids, cli_actor())
         )
 
     typer.echo(f"invited {_run(action).invitations} organisation(s)")
@@ -110,9 +106,8 @@ def extend_deadline(campaign_id: int, deadline: Annotated[str, typer.Argument(he
     _date(deadline)
 
     async def action(settings: Settings, client: Client) -> Any:
-        handle = workflow_client.campaign_handle(client, campaign_id)
-        return await run_update(
-            handle, CampaignWorkflow.extend_deadline, ExtendDeadline(deadline, cli_actor())
+        return await workflow_client.extend_campaign_deadline(
+            client, campaign_id, ExtendDeadline(deadline, cli_actor())
         )
 
     typer.echo(f"deadline is now {_run(action)}")
@@ -132,8 +127,7 @@ def cancel(
     """Cancel a launched campaign: everyone invited is told."""
 
     async def action(settings: Settings, client: Client) -> Any:
-        handle = workflow_client.campaign_handle(client, campaign_id)
-        return await run_update(handle, CampaignWorkflow.cancel, EndCampaign(cli_actor(), reason))
+        return await workflow_client.cancel_campaign(client, campaign_id, EndCampaign(cli_actor(), reason))
 
     typer.echo(f"campaign {campaign_id}: {_run(action)}")
 
@@ -143,8 +137,7 @@ def close(campaign_id: int, reason: Annotated[str, typer.Option()] = "") -> None
     """Close a campaign: no more answers are taken."""
 
     async def action(settings: Settings, client: Client) -> Any:
-        handle = workflow_client.campaign_handle(client, campaign_id)
-        return await run_update(handle, CampaignWorkflow.close, EndCampaign(cli_actor(), reason))
+        return await workflow_client.close_campaign(client, campaign_id, EndCampaign(cli_actor(), reason))
 
     typer.echo(f"campaign {campaign_id}: {_run(action)}")
 
@@ -154,9 +147,7 @@ def lifecycle(campaign_id: int) -> None:
     """The coordinator actions taken on the campaign, with who took them."""
 
     async def action(settings: Settings, client: Client) -> Any:
-        return await run_query(
-            workflow_client.campaign_handle(client, campaign_id), CampaignWorkflow.lifecycle
-        )
+        return await workflow_client.campaign_lifecycle(client, campaign_id)
 
     _echo(_run(action))
 
@@ -175,8 +166,9 @@ def reopen(invitation_id: int, deadline: Annotated[str, typer.Argument(help="YYY
 
     async def action(settings: Settings, client: Client) -> Any:
         campaign_id, organisation_id, zone = _pledge_of(invitation_id)
-        handle = workflow_client.pledge_handle(client, campaign_id, organisation_id)
-        return await run_update(handle, PledgeWorkflow.reopen, ReopenRequest(deadline, zone, cli_actor()))
+        return await workflow_client.reopen(
+            client, campaign_id, organisation_id, ReopenRequest(deadline, zone, cli_actor())
+        )
 
     typer.echo(f"invitation {_run(action).invitation_id} reopened until {deadline}")
 
@@ -190,9 +182,8 @@ def extend_invitation(
 
     async def action(settings: Settings, client: Client) -> Any:
         campaign_id, organisation_id, zone = _pledge_of(invitation_id)
-        handle = workflow_client.pledge_handle(client, campaign_id, organisation_id)
-        return await run_update(
-            handle, PledgeWorkflow.extend_deadline, DeadlineChange(deadline, zone, cli_actor())
+        return await workflow_client.extend_pledge_deadline(
+            client, campaign_id, organisation_id, DeadlineChange(deadline, zone, cli_actor())
         )
 
     typer.echo(f"invitation {invitation_id}: deadline is now {_run(action)}")
@@ -235,10 +226,8 @@ def handle_escalation(escalation_id: int, note: Annotated[str, typer.Option(help
             if row.status is EscalationStatus.handled:
                 fail(f"escalation {escalation_id} was already handled by {row.handled_by}")
             workflow_id = row.workflow_id
-        await send_signal(
-            client.get_workflow_handle(workflow_id),
-            "escalation_handled",
-            EscalationHandled(escalation_id, cli_actor()),
+        await workflow_client.escalation_handled(
+            client, workflow_id, EscalationHandled(escalation_id, cli_actor())
         )
         with session_scope(get_engine()) as session:
             row = escalations.get_or_raise(session, escalation_id)

@@ -12,9 +12,9 @@ import traceback
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError, ProgrammingError
-from temporalio.service import RPCError
 
 from pledgeflow.errors import PledgeflowError
+from workflows.client import refusal
 
 EXPECTED_EXIT = 2
 """Exit code of an expected failure (bad input, unmigrated database, unreachable service)."""
@@ -59,8 +59,9 @@ def describe(exc: BaseException) -> tuple[int, str]:
             for e in exc.errors()
         )
         return EXPECTED_EXIT, f"invalid settings: {fields}"
-    if isinstance(exc, RPCError):
-        return EXPECTED_EXIT, f"Temporal refused the call ({exc.status.name}): {_first_line(exc.message)}"
+    refused = refusal(exc)
+    if refused is not None:
+        return EXPECTED_EXIT, refused.detail
     if isinstance(exc, ConnectionError | TimeoutError):
         return EXPECTED_EXIT, f"a service is unreachable: {_first_line(str(exc)) or type(exc).__name__}"
     return (
