@@ -24,9 +24,9 @@ from api import (
 )
 from api.context import ApiContext
 from api.csrf import CsrfGuard
-from api.pages import receipts, register, signing
+from api.pages import receipts, register, reports, signing
 from api.pages import reviews as review_pages
-from api.pages.signing import PageTools
+from api.pages.tools import PageTools
 from api.rate_limits import RateLimits
 from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
@@ -88,6 +88,7 @@ def create_app(
         imports.router,
         audit.router,
         reviews.router,
+        reports.router,
         review_pages.router,
         tokens.router,
     ):

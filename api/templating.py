@@ -12,7 +12,7 @@ from pledgeflow.i18n import load_catalogs
 
 
 class PageRenderer:
-    """Renders templates/pages/*.html; every page gets t() for its locale."""
+    """Renders templates/pages/ (a folder per domain); every page gets t() for its locale."""
 
     def __init__(self, templates_dir: Path) -> None:
         self._env = Environment(
@@ -33,3 +33,9 @@ class PageRenderer:
     def message(self, *, locale: str | None, status: int, key: str, **values: Any) -> HTMLResponse:
         """A page that only says something: '<key>_heading' and '<key>_body' from the catalog."""
         return self.render("message.html", locale=locale, status=status, key=key, values=values)
+
+    def unavailable(self, *, locale: str | None, body_key: str) -> HTMLResponse:
+        """The 503 page for a service that did not answer; `body_key` says what became of the request."""
+        return self.render(
+            "message.html", locale=locale, status=503, key="error.generic", values={}, body_key=body_key
+        )

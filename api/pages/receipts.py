@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from api.deps import SessionDep
-from api.pages.signing import ToolsDep
+from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
 from models.pledge import Commitment, Pledge
 from pledgeflow.errors import NotFound
@@ -67,4 +67,4 @@ def receipt_page(receipt_id: str, session: SessionDep, tools: ToolsDep) -> HTMLR
         receipt = _receipt(session, receipt_id)
     except NotFound:
         return tools.pages.message(locale=None, status=404, key="receipt.unknown", receipt=receipt_id)
-    return tools.pages.render("receipt.html", locale=None, receipt=receipt)
+    return tools.pages.render("signing/receipt.html", locale=None, receipt=receipt)

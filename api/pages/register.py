@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from api.deps import SessionDep
-from api.pages.signing import ToolsDep
+from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
 from models.pledge import Commitment
 from pledgeflow.errors import NotFound
@@ -51,7 +51,7 @@ class RegisterPublic(BaseModel):
 def register_index(request: Request, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
     """Public campaigns and their registers."""
     return tools.pages.render(
-        "register_index.html", locale=request.query_params.get("lang"), campaigns=registry.listed(session)
+        "register/index.html", locale=request.query_params.get("lang"), campaigns=registry.listed(session)
     )
 
 
@@ -70,4 +70,4 @@ def register_page(register_key: str, request: Request, session: SessionDep, tool
         entry = registry.register(session, registry.by_key(session, register_key))
     except NotFound:
         return tools.pages.message(locale=locale, status=404, key="register.unknown")
-    return tools.pages.render("register.html", locale=locale, register=entry, key=register_key)
+    return tools.pages.render("register/register.html", locale=locale, register=entry, key=register_key)

@@ -8,23 +8,22 @@ with a 4xx status; the forms work without JavaScript and are protected against C
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 from temporalio.client import Client
 
 from api.context import ApiContext
-from api.csrf import FIELD, CsrfGuard
+from api.csrf import FIELD
 from api.deps import ContextDep, ReadSessionDep
-from api.templating import PageRenderer
+from api.pages.tools import PageTools, ToolsDep, read_link
 from models.campaign import CampaignStatus
 from models.invitation import InvitationStatus
 from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
-from pledgeflow.links import ExpiredLink, LinkError, LinkPurpose
+from pledgeflow.links import LinkPurpose
 from services import invitations, signatures
 from services.invitations import InvitationView
 from workflows import client as workflow_client
@@ -34,20 +33,6 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass
-class PageTools:
-    pages: PageRenderer
-    csrf: CsrfGuard
-
-
-def get_tools(request: Request) -> PageTools:
-    tools: PageTools = request.app.state.page_tools
-    return tools
-
-
-ToolsDep = Annotated[PageTools, Depends(get_tools)]
 
 
 def _contact_suffix(view: InvitationView) -> str:
@@ -131,14 +116,9 @@ def _open_link(
     token: str, purpose: LinkPurpose, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
     """The invitation behind a usable signing or withdrawal link, or the page that says why not."""
-    try:
-        claims = context.links.read(token, purpose)
-    except ExpiredLink as exc:
-        return tools.pages.message(
-            locale=None, status=410, key="link.expired", date=_date(exc.expired_at), contact=""
-        )
-    except LinkError:
-        return tools.pages.message(locale=None, status=400, key="link.tampered")
+    claims = read_link(tools, context, token, purpose)
+    if isinstance(claims, HTMLResponse):
+        return claims
     try:
         view = invitations.view(session, claims.subject_id)
     except NotFound:
@@ -161,7 +141,7 @@ def _sign_page(
     cookie_value, csrf_field = tools.csrf.issue(request, token)
     pledge = view.pledge
     response = tools.pages.render(
-        "sign.html",
+        "signing/sign.html",
         locale=request.query_params.get("lang") or view.contact.locale,
         status=status,
         token=token,
@@ -244,14 +224,7 @@ async def _guarded_update(
             return _rejection_page(tools, view, exc)
         return tools.pages.message(locale=view.contact.locale, status=404, key="link.unknown")
     except Unavailable:
-        return tools.pages.render(
-            "message.html",
-            locale=view.contact.locale,
-            status=503,
-            key="error.generic",
-            values={},
-            body_key="error.unavailable_body",
-        )
+        return tools.pages.unavailable(locale=view.contact.locale, body_key="error.unavailable_body")
     except PledgeflowError as exc:
         return _rejection_page(tools, view, exc)
 
@@ -440,7 +413,7 @@ def _withdraw_page(
 ) -> HTMLResponse:
     cookie_value, csrf_field = tools.csrf.issue(request, token)
     response = tools.pages.render(
-        "withdraw.html",
+        "signing/withdraw.html",
         locale=view.contact.locale,
         status=status,
         token=token,

@@ -165,6 +165,25 @@ class EvidenceTypeRefused(EvidenceRefused):
         self.media_type = media_type
 
 
+class EvidenceTooLarge(EvidenceRefused):
+    """An upload over the campaign's size limit (judged before the file is read)."""
+
+    def __init__(self, detail: str, *, size: int, errors: list[FieldProblem]) -> None:
+        super().__init__(detail, errors=errors)
+        self.size = size
+
+
+def check_size(filename: str, size: int, *, settings: ReviewSettings, commitment_key: str) -> None:
+    """Refuse a file over the campaign's limit, from its size alone (EvidenceTooLarge)."""
+    limit_mb = settings.template.max_file_mb
+    if size > limit_mb * 1024 * 1024:
+        raise EvidenceTooLarge(
+            f"{filename} is {size / 1048576:.1f} MB; the limit is {limit_mb} MB",
+            size=size,
+            errors=[FieldProblem(f"items.{commitment_key}.files", "file too large")],
+        )
+
+
 def add_evidence(
     session: Session,
     *,
@@ -184,12 +203,7 @@ def add_evidence(
     """
     _require_draft(report)
     field = f"items.{commitment_key}.files"
-    limit = settings.template.max_file_mb * 1024 * 1024
-    if len(data) > limit:
-        raise EvidenceRefused(
-            f"{filename} is {len(data) / 1048576:.1f} MB; the limit is {settings.template.max_file_mb} MB",
-            errors=[FieldProblem(field, "file too large")],
-        )
+    check_size(filename, len(data), settings=settings, commitment_key=commitment_key)
     if not data:
         raise EvidenceRefused(f"{filename} is empty", errors=[FieldProblem(field, "empty file")])
     media_type = evidence_types.sniff(data, declared=content_type)

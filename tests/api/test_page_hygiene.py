@@ -90,7 +90,7 @@ def test_no_template_has_inline_script_style_or_event_handler():
     offending = re.compile(r"<script(?![^>]*\ssrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", re.I)
     found = {
         str(path.relative_to(PROJECT_ROOT)): offending.findall(path.read_text())
-        for path in sorted((PROJECT_ROOT / "templates" / "pages").glob("*.html"))
+        for path in sorted((PROJECT_ROOT / "templates" / "pages").rglob("*.html"))
     }
     assert {name: hits for name, hits in found.items() if hits} == {}
 
@@ -99,7 +99,7 @@ async def test_pages_link_their_stylesheets_from_the_app(site, ts_env, settings,
     token = await _signing_link(ts_env, settings, db, mailbox)
     page = await site.get(f"/s/{token}")
     assert '<link rel="stylesheet" href="/static/pages.css">' in page.text
-    for path in ("/static/pages.css", "/static/report.css"):
+    for path in ("/static/pages.css", "/static/reviews.css"):
         css = await site.get(path)
         assert css.status_code == 200 and css.headers["content-type"] == "text/css; charset=utf-8"
         assert "{" in css.text

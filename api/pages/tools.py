@@ -1,0 +1,47 @@
+"""What every page behind an emailed link shares: the renderer, the CSRF guard, reading the link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.responses import HTMLResponse
+
+from api.context import ApiContext
+from api.csrf import CsrfGuard
+from api.templating import PageRenderer
+from pledgeflow.links import ExpiredLink, LinkClaims, LinkError, LinkPurpose
+
+
+@dataclass
+class PageTools:
+    pages: PageRenderer
+    csrf: CsrfGuard
+
+
+def get_tools(request: Request) -> PageTools:
+    """The page tools the app was built with."""
+    tools: PageTools = request.app.state.page_tools
+    return tools
+
+
+ToolsDep = Annotated[PageTools, Depends(get_tools)]
+
+
+def read_link(
+    tools: PageTools, context: ApiContext, token: str, purpose: LinkPurpose
+) -> LinkClaims | HTMLResponse:
+    """The claims of a link made for this purpose, or the page that says why it cannot be read."""
+    try:
+        return context.links.read(token, purpose)
+    except ExpiredLink as exc:
+        return tools.pages.message(
+            locale=None,
+            status=410,
+            key="link.expired",
+            date=exc.expired_at.strftime("%Y-%m-%d %H:%M UTC"),
+            contact="",
+        )
+    except LinkError:
+        return tools.pages.message(locale=None, status=400, key="link.tampered")
