@@ -18,6 +18,7 @@ from models.common import utcnow
 from models.report import Report, ReportPublic, ReportStatus
 from models.user import Role, User
 from pledgeflow.errors import Conflict, FieldProblem, NotFound, not_found
+from services import campaigns
 from services.reviews import report_summary, reports
 from services.reviews.report_summary import ReportSummary, StandingEntry
 from workflows import client as workflow_client
@@ -39,9 +40,7 @@ def is_reviewer(campaign: Campaign, user: User) -> bool:
 
 def readable_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
     """The campaign if the user may read its reports (404 otherwise, so ids do not leak)."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise not_found("campaign", campaign_id)
+    campaign = campaigns.get_or_raise(session, campaign_id)
     if user.role in (Role.admin, Role.auditor):
         return campaign
     if user.role is Role.reviewer and is_reviewer(campaign, user):
@@ -52,9 +51,7 @@ def readable_campaign(session: Session, user: User, campaign_id: int) -> Campaig
 
 
 def _readable_report(session: Session, user: User, report_id: int) -> Report:
-    report = session.get(Report, report_id)
-    if report is None:
-        raise not_found("report", report_id)
+    report = reports.get_or_raise(session, report_id)
     try:
         readable_campaign(session, user, report.campaign_id)
     except NotFound:
@@ -135,9 +132,7 @@ async def decide(
 ) -> ReportPublic:
     """Accept a submitted report, or send it back with a comment per commitment (reviewers only)."""
     require_role(user, Role.reviewer, Role.admin)
-    report = session.get(Report, report_id)
-    if report is None:
-        raise not_found("report", report_id)
+    report = reports.get_or_raise(session, report_id)
     reports.require_reviewer(session, report, user.email)
     if report.status is not ReportStatus.submitted:
         raise Conflict(

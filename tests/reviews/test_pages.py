@@ -28,7 +28,7 @@ from services.notifications import MailRef
 from services.report_notifications import REPORT_COMPOSERS
 from services.reviews import reports
 from tests.conftest import TEST_SECRET
-from tests.helpers import csrf_from, eventually, running_workers
+from tests.helpers import app_without_temporal, asgi_client, csrf_from, eventually, running_workers
 from tests.reviews import records as rr
 from workflows.review import ReviewCycleWorkflow
 
@@ -52,12 +52,20 @@ def _app(page_settings, db, client=None):
 
 
 @pytest_asyncio.fixture
-async def site(ts_env, page_settings, db, mailbox) -> AsyncIterator[httpx.AsyncClient]:
+async def temporal_site(ts_env, page_settings, db, mailbox) -> AsyncIterator[httpx.AsyncClient]:
     """The app over HTTP, Temporal reachable (no review cycle runs unless a test starts one)."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=_app(page_settings, db, ts_env.client)),
         base_url="http://testserver",
     ) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def site(page_settings, db) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP for what a page shows and saves: reaching Temporal fails the test."""
+    app = app_without_temporal(page_settings, db, why="showing or saving a report needs no review cycle")
+    async with asgi_client(app) as client:
         yield client
 
 
@@ -420,7 +428,8 @@ async def test_a_locked_report_is_read_only_and_a_sent_back_one_points_to_the_ne
     assert _items(db, report_id)["c1"].narrative == "Done: c1"
 
 
-async def test_submission_on_a_locked_report_is_refused(site, db):
+async def test_submission_on_a_locked_report_is_refused(temporal_site, db):
+    site = temporal_site  # the review cycle is asked (and found not running)
     seeded = rr.signed_campaign(db, count=1)
     report_id = rr.open_report(db, seeded)
     token = rr.report_token(report_id)
@@ -441,7 +450,8 @@ async def test_submission_on_a_locked_report_is_refused(site, db):
     assert saving.status_code == 409 and _items(db, report_id)["c1"].status is ItemStatus.implemented
 
 
-async def test_no_running_cycle_refuses_the_submission_and_keeps_the_draft(site, db):
+async def test_no_running_cycle_refuses_the_submission_and_keeps_the_draft(temporal_site, db):
+    site = temporal_site  # the review cycle is asked (and found not running)
     seeded = rr.signed_campaign(db, count=1)
     report_id = rr.open_report(db, seeded)
     token = rr.report_token(report_id)
@@ -477,7 +487,8 @@ async def test_temporal_down_keeps_the_draft_and_submits_nothing(page_settings, 
 # ---- the review page -------------------------------------------------------------------------
 
 
-async def test_review_page_for_its_reviewer_only(site, db):
+async def test_review_page_for_its_reviewer_only(temporal_site, db):
+    site = temporal_site  # the review cycle is asked (and found not running)
     seeded = rr.signed_campaign(db, count=1)
     report_id = rr.open_report(db, seeded)
     token = rr.report_token(report_id)

@@ -1,4 +1,5 @@
-"""The pages behind email links, driven over HTTP with the real workers and SMTP server."""
+"""The pages behind email links, driven over HTTP: what a page shows from minted links and seeded
+rows (no Temporal), and signing, declining and delegating with the real workers and SMTP server."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pledgeflow.links import LinkPurpose, LinkSigner
 from services import invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
-from tests.helpers import csrf_from, running_workers, sign_token
+from tests.helpers import app_without_temporal, asgi_client, csrf_from, running_workers, sign_token
 from workflows import client as workflow_client
 
 
@@ -34,6 +35,25 @@ async def site(ts_env, settings, db, mailbox) -> AsyncIterator[httpx.AsyncClient
         yield client
 
 
+@pytest_asyncio.fixture
+async def page_site(settings, db) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP for what a page shows: reaching Temporal fails the test."""
+    async with asgi_client(
+        app_without_temporal(settings, db, why="showing a page needs no workflow")
+    ) as client:
+        yield client
+
+
+def _minted(db, locales=None):
+    """A launched campaign's invitation and a signing link for it, made as the invitation email would."""
+    seeded = factories.campaign_with_invitees(db, count=1, locales=locales)
+    factories.launch(db, seeded.campaign.id)
+    token = LinkSigner(TEST_SECRET).make(
+        seeded.invitations[0].id, LinkPurpose.sign, datetime.now(UTC) + timedelta(days=1)
+    )
+    return seeded, token
+
+
 async def _invited(ts_env, settings, db, mailbox, count=1, locales=None):
     seeded = factories.campaign_with_invitees(db, count=count, locales=locales)
     factories.launch(db, seeded.campaign.id)
@@ -49,9 +69,9 @@ async def _open(site, token):
     return page, csrf_from(page.text)
 
 
-async def test_signing_page_shows_pledge_invitee_and_forms(site, ts_env, settings, db, mailbox):
-    _seeded, [token] = await _invited(ts_env, settings, db, mailbox)
-    page, _ = await _open(site, token)
+async def test_signing_page_shows_pledge_invitee_and_forms(page_site, db):
+    _seeded, token = _minted(db)
+    page, _ = await _open(page_site, token)
     html = page.text
     assert "Ghana Customs Integrity Pact" in html and "Publish all fees" in html
     assert "Contact 1 is invited to sign on behalf of Organisation 1" in html
@@ -62,9 +82,9 @@ async def test_signing_page_shows_pledge_invitee_and_forms(site, ts_env, setting
     assert "samesite=strict" in page.headers["set-cookie"].lower()
 
 
-async def test_page_is_in_the_contacts_language(site, ts_env, settings, db, mailbox):
-    _, [token] = await _invited(ts_env, settings, db, mailbox, locales=["fr"])
-    page, _ = await _open(site, token)
+async def test_page_is_in_the_contacts_language(page_site, db):
+    _, token = _minted(db, locales=["fr"])
+    page, _ = await _open(page_site, token)
     assert "Signer l&#39;engagement" in page.text and 'lang="fr"' in page.text
     assert "Code de conduite" in page.text
 
@@ -100,8 +120,9 @@ async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, setting
     assert again.status_code == 409 and "Kwame Mensah" in again.text
 
 
-async def test_bad_links_get_clear_pages(site, ts_env, settings, db, mailbox):
-    seeded, [token] = await _invited(ts_env, settings, db, mailbox)
+async def test_bad_links_get_clear_pages(page_site, db):
+    site = page_site
+    seeded, token = _minted(db)
     tampered = await site.get(f"/s/{token[:-3]}abc")
     assert tampered.status_code == 400 and "not valid" in tampered.text
     signer = LinkSigner(TEST_SECRET)
@@ -120,6 +141,33 @@ async def test_bad_links_get_clear_pages(site, ts_env, settings, db, mailbox):
     )
     assert (await site.get(f"/s/{forged_key}")).status_code == 400
     assert "Traceback" not in tampered.text
+
+
+async def test_a_signed_invitations_links_show_the_signature_and_open_the_withdrawal(page_site, db):
+    seeded, token = _minted(db)
+    invitation_id = seeded.invitations[0].id
+    withdraw = LinkSigner(TEST_SECRET).make(
+        invitation_id, LinkPurpose.withdraw, datetime.now(UTC) + timedelta(days=1)
+    )
+    unsigned = await page_site.get(f"/w/{withdraw}")
+    assert unsigned.status_code == 409 and "Nothing to withdraw" in unsigned.text
+    with session_scope(db) as session:
+        signatures.record(
+            session,
+            invitation_id=invitation_id,
+            receipt_id="PF-TEST1",
+            signer_name="Kwame Mensah",
+            signer_title="Director",
+            publish_name=True,
+            signed_at=datetime.now(UTC),
+            ip=None,
+            user_agent=None,
+        )
+    used = await page_site.get(f"/s/{token}")
+    assert used.status_code == 409 and "already signed" in used.text and "Kwame Mensah" in used.text
+    page = await page_site.get(f"/w/{withdraw}")
+    assert page.status_code == 200 and 'name="reason"' in page.text and csrf_from(page.text)
+    assert (await page_site.get(f"/w/{token}")).status_code == 400, "a signing link is not a withdrawal link"
 
 
 async def test_delegate_through_the_page(site, ts_env, settings, db, mailbox):
