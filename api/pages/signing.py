@@ -1,8 +1,11 @@
-"""The pages behind email links: read the pledge, then sign, decline or delegate.
+"""The pages behind signing and withdrawal links: read the pledge, then sign, decline, delegate
+or withdraw.
 
 No account is needed: the link's signed token is the credential. Every way a link can fail
 (tampered, expired, unknown, already used, handed over, campaign ended) gets its own page
-with a 4xx status; the forms work without JavaScript and are protected against CSRF.
+with a 4xx status; the forms work without JavaScript and are protected against CSRF. The answers
+go to the pledge workflow through `workflows.client`; a rejection arrives as a domain error with
+its kind, and each kind has its page here.
 """
 
 from __future__ import annotations
