@@ -99,6 +99,21 @@ def _report_page(
     return response
 
 
+def _refused_page(
+    request: Request,
+    tools: PageTools,
+    token: str,
+    page: ReportPage,
+    session: Session,
+    refusal: InvalidInput,
+    *,
+    entries: list[Entry] | None = None,
+) -> HTMLResponse:
+    """The form again with what the records refused (nothing of this request was written)."""
+    problems = [Problem("report.invalid", {"reason": refusal.detail})]
+    return _report_page(request, tools, token, page, session, entries=entries, status=422, problems=problems)
+
+
 def _closed_report_page(tools: PageTools, session: Session, page: ReportPage) -> HTMLResponse | None:
     """The page for a report that is no longer filled in through this link, or None."""
     report, locale = page.report, page.view.contact.locale
@@ -194,16 +209,8 @@ def _save(
             reports.save_draft(session, report=report, items=answers, actor=actor)
         except InvalidInput as exc:
             session.rollback()
-            return _report_page(
-                request,
-                tools,
-                token,
-                page,
-                session,
-                entries=report_pages.entries(session, page, typed_links=typed_links),
-                status=422,
-                problems=[Problem("report.invalid", {"reason": exc.detail})],
-            )
+            entries = report_pages.entries(session, page, typed_links=typed_links)
+            return _refused_page(request, tools, token, page, session, exc, entries=entries)
         refused, status = report_pages.store_uploads(
             session, page=page, uploads=_uploads(form, keys), storage=storage(context), actor=actor
         )
@@ -243,15 +250,7 @@ def _lock(
             report = reports.submit(session, report=page.report, at=utcnow(), actor=submission.actor)
         except InvalidInput as exc:
             session.rollback()
-            return _report_page(
-                request,
-                tools,
-                token,
-                page,
-                session,
-                status=422,
-                problems=[Problem("report.invalid", {"reason": exc.detail})],
-            )
+            return _refused_page(request, tools, token, page, session, exc)
         except Conflict:
             return _locked_page(tools, page)
         return submission.locked_at(report)

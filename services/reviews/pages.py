@@ -304,8 +304,8 @@ def missing_statuses(found: list[Entry]) -> list[Problem]:
 
 
 @dataclass
-class Submission:
-    """A complete, saved draft (or a locked version) to hand to the review cycle."""
+class VersionRef:
+    """Which report version of which review cycle, once the session that loaded it is closed."""
 
     report_id: int
     version: int
@@ -313,6 +313,24 @@ class Submission:
     organisation_id: int
     cycle: int
     organisation_name: str
+
+
+def _version_ref(page: ReportPage) -> dict[str, Any]:
+    report = page.report
+    return {
+        "report_id": report.id or 0,
+        "version": report.version,
+        "campaign_id": report.campaign_id,
+        "organisation_id": report.organisation_id,
+        "cycle": report.cycle,
+        "organisation_name": page.view.organisation.name,
+    }
+
+
+@dataclass
+class Submission(VersionRef):
+    """A complete, saved draft (or a locked version) to hand to the review cycle."""
+
     locale: str
     zone: str
     due_at: datetime
@@ -331,12 +349,7 @@ def submission(page: ReportPage, actor: str) -> Submission:
     """The submission of the page's report version."""
     report = page.report
     return Submission(
-        report_id=report.id or 0,
-        version=report.version,
-        campaign_id=report.campaign_id,
-        organisation_id=report.organisation_id,
-        cycle=report.cycle,
-        organisation_name=page.view.organisation.name,
+        **_version_ref(page),
         locale=page.view.contact.locale,
         zone=page.zone,
         due_at=report.due_at,
@@ -352,15 +365,9 @@ def submission(page: ReportPage, actor: str) -> Submission:
 
 
 @dataclass
-class Decision:
+class Decision(VersionRef):
     """A reviewer's checked decision, ready for the records and the review cycle."""
 
-    report_id: int
-    version: int
-    campaign_id: int
-    organisation_id: int
-    cycle: int
-    organisation_name: str
     reviewer: str
     accept: bool
     comments: dict[str, str]
@@ -378,7 +385,6 @@ class DecisionRefused:
 
 def decision(page: ReportPage, reviewer: str, form: Mapping[str, Any]) -> Decision | DecisionRefused:
     """The reviewer's decision as the form gives it; sending back needs a comment or a note."""
-    report = page.report
     comments = {key: _text(form, f"comment.{key}").strip() for key in page.commitment_keys}
     note = _text(form, "note").strip()
     chosen = _text(form, "decision")
@@ -387,12 +393,7 @@ def decision(page: ReportPage, reviewer: str, form: Mapping[str, Any]) -> Decisi
     if chosen == "send_back" and not note and not any(comments.values()):
         return DecisionRefused(Problem("review.comment_required"), comments, note)
     return Decision(
-        report_id=report.id or 0,
-        version=report.version,
-        campaign_id=report.campaign_id,
-        organisation_id=report.organisation_id,
-        cycle=report.cycle,
-        organisation_name=page.view.organisation.name,
+        **_version_ref(page),
         reviewer=reviewer,
         accept=chosen == "accept",
         comments={key: text for key, text in comments.items() if text},
