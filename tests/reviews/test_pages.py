@@ -1,5 +1,8 @@
 """The report and review pages behind emailed links, their emails (en and fr), and the whole cycle
-through the pages on the time-skipping server: submit, send back, revise, accept."""
+through the pages on the time-skipping server: submit, send back, revise, accept.
+
+What a page shows and saves is tested from minted links and seeded rows with an app that fails the
+test if it reaches Temporal (`site`); a test that asks the review cycle uses `temporal_site`."""
 
 from __future__ import annotations
 

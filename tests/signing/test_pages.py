@@ -7,17 +7,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from api.app import create_app
 from models.invitation import InvitationStatus
 from pledgeflow.db import session_scope
+from pledgeflow.errors import Conflict
 from pledgeflow.links import LinkPurpose, LinkSigner
 from services import invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import app_without_temporal, asgi_client, csrf_from, running_workers, sign_token
 from workflows import client as workflow_client
+from workflows.pledge_messages import Rejection, SignRequest
 
 
 @pytest_asyncio.fixture
@@ -118,6 +121,16 @@ async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, setting
     assert signature.signed_at.strftime("%Y-%m-%d") in reused.text
     again = await site.post(f"/s/{token}/sign", data=form)
     assert again.status_code == 409 and "Kwame Mensah" in again.text
+    # The workflow's own rejection reaches a caller of the client with its kind and details.
+    with pytest.raises(Conflict) as rejected:
+        await workflow_client.sign(
+            ts_env.client,
+            seeded.campaign.id,
+            seeded.organisations[0].id,
+            SignRequest(seeded.invitations[0].id, "Someone Else", "Deputy", True),
+        )
+    assert rejected.value.kind == Rejection.already_signed
+    assert rejected.value.details["signer_name"] == "Kwame Mensah"
 
 
 async def test_bad_links_get_clear_pages(page_site, db):
