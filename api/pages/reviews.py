@@ -36,7 +36,7 @@ from pledgeflow.links import ExpiredLink, LinkClaims, LinkError, LinkPurpose
 from services import invitations
 from services.invitations import InvitationView
 from services.notifications import COORDINATOR_LOCALE
-from services.report_notifications import local_day, local_time
+from services.notifications.reviews import local_day, local_time
 from services.reviews import reports
 from services.reviews.reports import EvidenceRefused, EvidenceTypeRefused, ItemInput
 from workflows import client as workflow_client
