@@ -14,13 +14,14 @@ from temporalio import activity
 
 from activities.email import EmailDelivery, EmailJob
 from activities.errors import domain_errors_are_final
-from activities.launch import InvitationRange, ranges_of
+from activities.launch import ranges_of
 from activities.workflow_calls import WorkflowCalls
 from models.campaign import CampaignStatus
 from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from pledgeflow.db import session_scope
 from services import campaigns
+from workflows.campaign_messages import InvitationRange
 from workflows.ids import campaign_workflow_id
 
 SIGNAL_CONCURRENCY = 32

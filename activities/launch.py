@@ -26,6 +26,7 @@ from pledgeflow.db import session_scope
 from pledgeflow.mail.acceptance import heartbeat_accepted, inherited_acceptances
 from services import campaigns, invitations
 from services.chase_plans import chase_plan
+from workflows.campaign_messages import InvitationRange, Member
 from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
 from workflows.pledge_messages import InvitationUndeliverable, PledgeInput
@@ -43,13 +44,6 @@ class LaunchPlanInput:
 
 
 @dataclass
-class InvitationRange:
-    first_id: int
-    last_id: int
-    count: int
-
-
-@dataclass
 class LaunchPlan:
     ranges: list[InvitationRange] = field(default_factory=list)
     rules: list[GroupRule] = field(default_factory=list)
@@ -64,16 +58,6 @@ class InviteBatchInput:
     planned_at: datetime
     task_queue: str
     email_task_queue: str
-
-
-@dataclass
-class Member:
-    """One invited organisation as the campaign workflow tracks it."""
-
-    organisation_id: int
-    kind: str
-    invitation_id: int
-    status: str = "invited"  # invited, undeliverable, signed, declined, ...
 
 
 @dataclass

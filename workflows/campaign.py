@@ -27,12 +27,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.email import EmailActivities, SendEmailInput
     from activities.launch import (
-        InvitationRange,
         InviteBatchInput,
         InviteBatchResult,
         LaunchActivities,
         LaunchPlanInput,
-        Member,
     )
     from models.email_message import EmailKind
     from workflows.campaign_messages import (
@@ -44,7 +42,9 @@ with workflow.unsafe.imports_passed_through():
         EndCampaign,
         ExtendDeadline,
         GroupProgress,
+        InvitationRange,
         LifecycleEvent,
+        Member,
     )
     from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange
     from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH

@@ -14,13 +14,12 @@ from temporalio import activity
 from activities.campaign import AddInviteesInput, AddInviteesResult, BroadcastInput, LifecycleInput
 from activities.email import SendEmailInput, SendEmailResult
 from activities.launch import (
-    InvitationRange,
     InviteBatchInput,
     InviteBatchResult,
     LaunchPlan,
     LaunchPlanInput,
-    Member,
 )
+from workflows.campaign_messages import InvitationRange, Member
 from workflows.quorum import GroupRule
 
 KIND = "customs"
