@@ -11,6 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.records import InvitationEvent, RecordActivities, RecordEscalationInput
     from models.email_message import EmailKind
+    from models.email_params import EscalationParams, ReminderParams
     from workflows.chasing import Step, due_now, email_date, mark_done, reminders_planned
     from workflows.pledge_calls import DB_TIMEOUT, RETRY, PledgeCalls
 
@@ -30,7 +31,7 @@ class PledgeChase(PledgeCalls):
             await self._email(
                 EmailKind.reminder,
                 f"reminder-{self._state.invitation_id}-{step.key}",
-                {"number": step.number, "total": reminders_planned(self._state.plan)},
+                ReminderParams(number=step.number, total=reminders_planned(self._state.plan)).wire(),
                 planned_at=email_date(step, workflow.now()),
             )
         elif step.kind == "escalation":
@@ -58,12 +59,9 @@ class PledgeChase(PledgeCalls):
         await self._email(
             EmailKind.escalation,
             f"escalation-{invitation_id}-{step.number}",
-            {
-                "escalation_id": recorded.escalation_id,
-                "levels": levels,
-                "role": step.recipient,
-                "last_level": last,
-            },
+            EscalationParams(
+                escalation_id=recorded.escalation_id, levels=levels, role=step.recipient, last_level=last
+            ).wire(),
             planned_at=email_date(step, workflow.now()),
         )
         if last:

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.signing import CompleteSignatureInput, SigningActivities
     from models.email_message import EmailKind
+    from models.email_params import CancellationParams, DeadlineParams, InvitationParams, WithdrawalParams
     from workflows.ids import campaign_workflow_id
     from workflows.pledge_calls import DB_TIMEOUT, EMAIL_TIMEOUT, RETRY, PledgeCalls
     from workflows.pledge_messages import (
@@ -211,7 +212,7 @@ class PledgeEffects(PledgeCalls):
         await self._email(
             EmailKind.withdrawal_notice,
             f"withdrawal-{request.invitation_id}",
-            {"after_in_force": effect.after_in_force},
+            WithdrawalParams(after_in_force=effect.after_in_force).wire(),
         )
 
     async def _after_reopening(self, effect: Reopened) -> None:
@@ -231,7 +232,7 @@ class PledgeEffects(PledgeCalls):
         await self._mail(
             EmailKind.invitation,
             f"invitation-{invitation_id}-reopened-{self._state.reopenings}",
-            {"reopened": True},
+            InvitationParams(reopened=True).wire(),
         )
 
     async def _after_deadline_change(self, effect: DeadlineMoved) -> None:
@@ -250,7 +251,7 @@ class PledgeEffects(PledgeCalls):
             await self._mail(
                 EmailKind.deadline_extended,
                 f"deadline-{invitation_id}-{change.deadline}",
-                {"deadline": change.deadline},
+                DeadlineParams(deadline=change.deadline).wire(),
             )
 
     async def _after_campaign_ended(self, effect: CampaignClosed) -> None:
@@ -266,7 +267,9 @@ class PledgeEffects(PledgeCalls):
             )
         if effect.reason == "cancelled" and not never_invited:
             await self._mail(
-                EmailKind.campaign_cancelled, f"cancelled-{invitation_id}", {"reason": effect.note}
+                EmailKind.campaign_cancelled,
+                f"cancelled-{invitation_id}",
+                CancellationParams(reason=effect.note).wire(),
             )
 
     async def _after_in_force(self, effect: InForce) -> None:

@@ -7,6 +7,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.email_message import EmailKind
+from models.email_params import (
+    CancellationParams,
+    DeadlineParams,
+    EscalationParams,
+    InvitationParams,
+    ReminderParams,
+    WithdrawalParams,
+)
 from models.escalation import Escalation
 from models.invitation import Invitation, InvitationStatus
 from models.organisation import Organisation
@@ -73,7 +81,7 @@ def invitation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         {
             "pledge": pledge_context(view.pledge),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
-            "reopened": bool(ref.params.get("reopened")),
+            "reopened": InvitationParams.read(ref.params).reopened,
         },
     )
 
@@ -127,12 +135,13 @@ def delegation_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
 def reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Reminder number n of the planned ones, with the deadline and the link."""
     view = invitations.view(session, ref.invitation_id)
+    params = ReminderParams.read(ref.params)
     return _to_contact(
         EmailKind.reminder,
         view,
         {
-            "number": int(ref.params.get("number", 1)),
-            "total": int(ref.params.get("total", 1)),
+            "number": int(params.number),
+            "total": int(params.total),
             "pledge": pledge_context(view.pledge),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
         },
@@ -142,9 +151,10 @@ def reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
 def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """One level of the ladder, to the recipient recorded on the escalation."""
     view = invitations.view(session, ref.invitation_id)
-    row = session.get(Escalation, int(ref.params["escalation_id"]))
+    params = EscalationParams.read(ref.params)
+    row = session.get(Escalation, int(params.escalation_id))
     if row is None:
-        raise not_found("escalation", ref.params["escalation_id"])
+        raise not_found("escalation", params.escalation_id)
     locale = (
         view.contact.locale if row.recipient_role in ("contact", "escalation_contact") else COORDINATOR_LOCALE
     )
@@ -158,11 +168,11 @@ def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         context={
             **_invitation_basics(view),
             "level": row.level,
-            "levels": int(ref.params.get("levels", row.level)),
+            "levels": int(params.levels or row.level),
             "recipient_role": row.recipient_role,
             # The planned recipient had no address (no escalation contact on file): say so.
-            "fallback": row.recipient_role != ref.params.get("role", row.recipient_role),
-            "last_level": bool(ref.params.get("last_level")),
+            "fallback": row.recipient_role != (params.role or row.recipient_role),
+            "last_level": bool(params.last_level),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s")
             if row.recipient_role == "contact"
             else "",
@@ -182,7 +192,7 @@ def deadline_extended(session: Session, links: LinkContext, ref: MailRef) -> Dra
         EmailKind.deadline_extended,
         view,
         {
-            "deadline": str(ref.params.get("deadline") or (deadline_of(view) or "")),
+            "deadline": str(DeadlineParams.read(ref.params).deadline or (deadline_of(view) or "")),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
         },
     )
@@ -197,7 +207,7 @@ def withdrawal_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
         view,
         {
             "reason": signature.withdrawal_reason if signature else "",
-            "after_in_force": bool(ref.params.get("after_in_force")),
+            "after_in_force": bool(WithdrawalParams.read(ref.params).after_in_force),
         },
     )
 
@@ -205,7 +215,8 @@ def withdrawal_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
 def campaign_cancelled(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Everyone invited is told that the campaign was cancelled."""
     view = invitations.view(session, ref.invitation_id)
-    return _to_contact(EmailKind.campaign_cancelled, view, {"reason": str(ref.params.get("reason", ""))})
+    reason = CancellationParams.read(ref.params).reason
+    return _to_contact(EmailKind.campaign_cancelled, view, {"reason": str(reason)})
 
 
 def _signatory_names(session: Session, campaign_id: int) -> list[str]:
