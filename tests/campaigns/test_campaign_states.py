@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from pledgeflow.dev.binaries import temporal_test_server
 from tests.campaigns.campaign_doubles import CampaignActivityDoubles, invitation_of
 from tests.helpers import eventually
 from workflows.campaign import CampaignWorkflow
@@ -33,6 +35,19 @@ from workflows.pledge_messages import MemberChange
 from workflows.quorum import GroupRule
 
 pytestmark = pytest.mark.workflow
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own.
+
+    These tests skip days at a time. On the session's shared server (tests/conftest.py), late in
+    the whole suite, a skip timed out: work other tests left on it kept the server from skipping.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    yield env
+    await env.shutdown()
+
 
 ORGANISATIONS = [1, 2, 3]
 

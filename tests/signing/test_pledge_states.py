@@ -16,11 +16,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from pledgeflow.dev.binaries import temporal_test_server
 from tests.helpers import eventually
 from tests.signing.pledge_doubles import SUCCESSOR_ID, CampaignListener, PledgeActivityDoubles
 from workflows.chasing import ChasePlan, LadderStep, QuietWindow, deadline_moment
@@ -39,6 +41,19 @@ from workflows.pledge_messages import (
 )
 
 pytestmark = pytest.mark.workflow
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own.
+
+    These tests skip days at a time. On the session's shared server (tests/conftest.py), late in
+    the whole suite, a skip timed out: work other tests left on it kept the server from skipping.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    yield env
+    await env.shutdown()
+
 
 DAY = timedelta(days=1)
 ORGANISATION = 7
