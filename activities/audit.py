@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -11,25 +10,11 @@ from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.email import EmailDelivery, EmailJob
+from models.email_message import EmailKind
 from models.user import Role, User
 from pledgeflow.db import session_scope
 from services import audit
-
-
-@dataclass
-class CheckpointInput:
-    email_task_queue: str = "pledgeflow-email"
-    taken_at: datetime | None = None
-    checkpoint_id: str = ""
-
-
-@dataclass
-class CheckpointResult:
-    head_seq: int
-    head_hash: str
-    intact: bool
-    problem: str = ""
-    auditors: list[str] = field(default_factory=list)
+from workflows.checkpoint_messages import CheckpointInput, CheckpointResult
 
 
 class AuditActivities:
@@ -68,7 +53,7 @@ class AuditActivities:
         step = f"checkpoint-{verdict.head_seq}-{verdict.head_hash[:16]}"
         jobs = [
             EmailJob(
-                kind="audit_checkpoint",
+                kind=EmailKind.audit_checkpoint,
                 message_id=self._delivery.message_id(
                     request.checkpoint_id or "audit-checkpoint", f"{step}-{a}"
                 ),

@@ -11,17 +11,18 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.email import EmailDelivery, EmailJob
 from activities.errors import domain_errors_are_final
-from activities.launch import InvitationRange, ranges_of
+from activities.launch import ranges_of
+from activities.workflow_calls import WorkflowCalls
 from models.campaign import CampaignStatus
+from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from pledgeflow.db import session_scope
 from services import campaigns
-from workflows.ids import campaign_workflow_id, pledge_workflow_id
+from workflows.campaign_messages import InvitationRange
+from workflows.ids import campaign_workflow_id
 
 SIGNAL_CONCURRENCY = 32
 BATCH_SIZE = 200
@@ -69,9 +70,9 @@ class AnnounceInput:
 class CampaignActivities:
     """Records for lifecycle changes, and the effects that reach every pledge workflow."""
 
-    def __init__(self, *, engine: Engine, client: Client, delivery: EmailDelivery) -> None:
+    def __init__(self, *, engine: Engine, workflows: WorkflowCalls, delivery: EmailDelivery) -> None:
         self._engine = engine
-        self._client = client
+        self._workflows = workflows
         self._delivery = delivery
 
     # ---- lifecycle records -----------------------------------------------------------
@@ -165,15 +166,10 @@ class CampaignActivities:
         async def signal(organisation_id: int) -> None:
             nonlocal reached
             async with gate:
-                handle = self._client.get_workflow_handle(
-                    pledge_workflow_id(request.campaign_id, organisation_id)
-                )
-                try:
-                    await handle.signal(request.signal, request.payload)
+                if await self._workflows.signal_pledge(
+                    request.campaign_id, organisation_id, request.signal, request.payload
+                ):
                     reached += 1
-                except RPCError as exc:
-                    if exc.status != RPCStatusCode.NOT_FOUND:
-                        raise  # retried by Temporal; a workflow already finished needs nothing
 
         for start in range(0, len(organisation_ids), 500):
             await asyncio.gather(*(signal(o) for o in organisation_ids[start : start + 500]))
@@ -199,7 +195,7 @@ class CampaignActivities:
         invitation_ids = await asyncio.to_thread(self._signed_invitations, request.campaign_id)
         jobs = [
             EmailJob(
-                kind="pact_in_force",
+                kind=EmailKind.pact_in_force,
                 message_id=self._delivery.message_id(workflow_id, f"in-force-{invitation_id}"),
                 planned_at=request.planned_at,
                 invitation_id=invitation_id,
@@ -208,7 +204,7 @@ class CampaignActivities:
         ]
         jobs.append(
             EmailJob(
-                kind="pact_in_force",
+                kind=EmailKind.pact_in_force,
                 message_id=self._delivery.message_id(workflow_id, "in-force-coordinator"),
                 planned_at=request.planned_at,
                 campaign_id=request.campaign_id,

@@ -16,6 +16,7 @@ from temporalio import activity
 
 from activities.errors import domain_errors_are_final
 from models.common import utcnow
+from models.email_message import EmailKind
 from pledgeflow.db import session_scope
 from pledgeflow.mail.acceptance import AcceptanceJournal, heartbeat_accepted, inherited_acceptances
 from pledgeflow.mail.message import OutgoingEmail, sender_domain, stable_message_id
@@ -37,7 +38,7 @@ EARLIER_ATTEMPT_REPLY = "250 accepted in an earlier attempt"
 
 @dataclass
 class SendEmailInput:
-    kind: str
+    kind: EmailKind
     workflow_id: str
     step: str
     planned_at: datetime
@@ -57,7 +58,7 @@ class SendEmailResult:
 class EmailJob:
     """One email of a batch: which kind, about which invitation, under which Message-ID."""
 
-    kind: str
+    kind: EmailKind
     message_id: str
     planned_at: datetime
     invitation_id: int = 0
@@ -161,7 +162,7 @@ class EmailDelivery:
     ) -> None:
         now = utcnow()
         opened = False
-        if kind == "invitation" and invitation_id is not None:
+        if kind == EmailKind.invitation and invitation_id is not None:
             # The invitation's link opens when its email is accepted.
             invitation = invitations.get_or_raise(session, invitation_id)
             opened = invitations.mark_sent(session, invitation=invitation, at=now)
@@ -196,7 +197,7 @@ class EmailDelivery:
             row = outbox.mark_failed(
                 session, message_id=message_id, error=error, permanent=permanent, at=utcnow()
             )
-            if permanent and row is not None and row.kind == "invitation" and row.invitation_id:
+            if permanent and row is not None and row.kind == EmailKind.invitation and row.invitation_id:
                 # The database says what the campaign and the pledge workflow are told.
                 invitations.mark_undeliverable(session, invitation_id=row.invitation_id, at=utcnow())
 
@@ -309,7 +310,7 @@ class EmailDelivery:
         heartbeat_accepted(accepted)
         await self._record_accepted(email, draft, reply)
         metrics.email_sent(draft.kind)
-        if draft.kind == "escalation":
+        if draft.kind == EmailKind.escalation:
             metrics.escalation_sent(draft.context.get("level", "?"))
         return SendEmailResult(email.message_id, "accepted", reply)
 

@@ -8,27 +8,25 @@ connection (idempotent: each Message-ID is sent once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.email import EmailDelivery, EmailJob, SendEmailResult
 from activities.errors import domain_errors_are_final
+from activities.workflow_calls import WorkflowCalls
 from models.contact import Contact
+from models.email_message import EmailKind
 from models.invitation import OPEN_STATUSES, Invitation
 from models.quorum import StakeholderGroup
 from pledgeflow.db import session_scope
 from pledgeflow.mail.acceptance import heartbeat_accepted, inherited_acceptances
 from services import campaigns, invitations
 from services.chase_plans import chase_plan
+from workflows.campaign_messages import InvitationRange, Member
 from workflows.chasing import ChasePlan
 from workflows.ids import pledge_workflow_id
 from workflows.pledge_messages import InvitationUndeliverable, PledgeInput
@@ -46,13 +44,6 @@ class LaunchPlanInput:
 
 
 @dataclass
-class InvitationRange:
-    first_id: int
-    last_id: int
-    count: int
-
-
-@dataclass
 class LaunchPlan:
     ranges: list[InvitationRange] = field(default_factory=list)
     rules: list[GroupRule] = field(default_factory=list)
@@ -67,16 +58,6 @@ class InviteBatchInput:
     planned_at: datetime
     task_queue: str
     email_task_queue: str
-
-
-@dataclass
-class Member:
-    """One invited organisation as the campaign workflow tracks it."""
-
-    organisation_id: int
-    kind: str
-    invitation_id: int
-    status: str = "invited"  # invited, undeliverable, signed, declined, ...
 
 
 @dataclass
@@ -109,9 +90,9 @@ def group_rule(group: dict[str, object]) -> GroupRule:
 class LaunchActivities:
     """Plan the fan-out, then invite one range of invitations at a time."""
 
-    def __init__(self, *, engine: Engine, client: Client, delivery: EmailDelivery) -> None:
+    def __init__(self, *, engine: Engine, workflows: WorkflowCalls, delivery: EmailDelivery) -> None:
         self._engine = engine
-        self._client = client
+        self._workflows = workflows
         self._delivery = delivery
 
     def _plan(self, request: LaunchPlanInput) -> LaunchPlan:
@@ -183,26 +164,17 @@ class LaunchActivities:
         plan: ChasePlan,
         invite_at: datetime | None = None,
     ) -> None:
-        # Closed already (started by an earlier attempt and finished since): nothing to do.
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await self._client.start_workflow(
-                "PledgeWorkflow",
-                PledgeInput(
-                    campaign_id=invitation.campaign_id,
-                    organisation_id=invitation.organisation_id,
-                    invitation_id=invitation.id or 0,
-                    email_task_queue=request.email_task_queue,
-                    plan=plan,
-                    invite_at=invite_at,
-                ),
-                id=pledge_workflow_id(invitation.campaign_id, invitation.organisation_id),
-                task_queue=request.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                # This worker polls that queue: take the first workflow task with the start
-                # response instead of a round trip through the matching service.
-                request_eager_start=True,
-            )
+        await self._workflows.start_pledge(
+            PledgeInput(
+                campaign_id=invitation.campaign_id,
+                organisation_id=invitation.organisation_id,
+                invitation_id=invitation.id or 0,
+                email_task_queue=request.email_task_queue,
+                plan=plan,
+                invite_at=invite_at,
+            ),
+            task_queue=request.task_queue,
+        )
 
     async def _tell_refused(
         self, rows: list[tuple[Invitation, str, ChasePlan]], results: list[SendEmailResult]
@@ -211,17 +183,11 @@ class LaunchActivities:
         for (invitation, _, _), result in zip(rows, results, strict=True):
             if result.outcome != "refused":
                 continue
-            handle = self._client.get_workflow_handle(
-                pledge_workflow_id(invitation.campaign_id, invitation.organisation_id)
+            await self._workflows.pledge_undeliverable(
+                invitation.campaign_id,
+                invitation.organisation_id,
+                InvitationUndeliverable(invitation_id=invitation.id or 0, detail=result.detail[:300]),
             )
-            try:
-                await handle.signal(
-                    "invitation_undeliverable",
-                    InvitationUndeliverable(invitation_id=invitation.id or 0, detail=result.detail[:300]),
-                )
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise  # retried by Temporal; a workflow already finished needs nothing
 
     @activity.defn(name="invite_batch")
     @domain_errors_are_final
@@ -246,7 +212,7 @@ class LaunchActivities:
         heartbeat_accepted(inherited_acceptances(), "workflows started")
         jobs = [
             EmailJob(
-                kind="invitation",
+                kind=EmailKind.invitation,
                 invitation_id=inv.id or 0,
                 message_id=self._delivery.message_id(
                     pledge_workflow_id(inv.campaign_id, inv.organisation_id), f"invitation-{inv.id}"

@@ -16,10 +16,13 @@ from models.contact import Contact
 from pledgeflow.db import session_scope
 from pledgeflow.observability import metrics
 from services import escalations, invitations, signatures
+from workflows.pledge_messages import Signer
 
 
 @dataclass
 class RecordSignatureInput:
+    """An activity input already in histories: the signer's facts stay flat on the wire."""
+
     invitation_id: int
     receipt_id: str
     signer_name: str
@@ -28,6 +31,27 @@ class RecordSignatureInput:
     publish_name: bool = False
     ip: str | None = None
     user_agent: str | None = None
+
+    @classmethod
+    def of(
+        cls, invitation_id: int, receipt_id: str, signer: Signer, signed_at: datetime
+    ) -> RecordSignatureInput:
+        """The input that records this signer's facts."""
+        return cls(
+            invitation_id=invitation_id,
+            receipt_id=receipt_id,
+            signer_name=signer.name,
+            signer_title=signer.title,
+            signed_at=signed_at,
+            publish_name=signer.publish_name,
+            ip=signer.ip,
+            user_agent=signer.user_agent,
+        )
+
+    @property
+    def signer(self) -> Signer:
+        """The signer's facts this input carries."""
+        return Signer(self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent)
 
 
 @dataclass
@@ -107,12 +131,8 @@ class RecordActivities:
                 session,
                 invitation_id=request.invitation_id,
                 receipt_id=request.receipt_id,
-                signer_name=request.signer_name,
-                signer_title=request.signer_title,
-                publish_name=request.publish_name,
+                signer=request.signer,
                 signed_at=request.signed_at,
-                ip=request.ip,
-                user_agent=request.user_agent,
             )
         if first_time:
             metrics.signature_recorded()

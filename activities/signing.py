@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.email import EmailDelivery, EmailJob
 from activities.errors import domain_errors_are_final
 from activities.records import RecordActivities, RecordSignatureInput
-from workflows.ids import campaign_workflow_id
+from activities.workflow_calls import WorkflowCalls
+from models.email_message import EmailKind
 from workflows.pledge_messages import MemberChange
 
 
@@ -31,9 +30,11 @@ class CompleteSignatureInput:
 
 
 class SigningActivities:
-    def __init__(self, *, records: RecordActivities, client: Client, delivery: EmailDelivery) -> None:
+    def __init__(
+        self, *, records: RecordActivities, workflows: WorkflowCalls, delivery: EmailDelivery
+    ) -> None:
         self._records = records
-        self._client = client
+        self._workflows = workflows
         self._delivery = delivery
 
     @activity.defn(name="complete_signature")
@@ -42,18 +43,15 @@ class SigningActivities:
         """Record the signature, tell the campaign, email the receipt; returns the receipt id."""
         signature = request.signature
         recorded = await asyncio.to_thread(self._records.write_signature, signature)
-        try:
-            await self._client.get_workflow_handle(campaign_workflow_id(request.campaign_id)).signal(
-                "member_changed",
-                MemberChange(request.organisation_id, signature.invitation_id, "signed", signature.signed_at),
-            )
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise  # retried; a campaign without a running workflow needs no tally
+        # A campaign without a running workflow needs no tally.
+        await self._workflows.member_changed(
+            request.campaign_id,
+            MemberChange(request.organisation_id, signature.invitation_id, "signed", signature.signed_at),
+        )
         await self._delivery.deliver(
             [
                 EmailJob(
-                    kind="signature_confirmation",
+                    kind=EmailKind.signature_confirmation,
                     message_id=self._delivery.message_id(
                         request.workflow_id, f"confirmation-{signature.invitation_id}"
                     ),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from typing import Any, get_type_hints
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from api.deps import ContextDep, Offset, RecordId, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
@@ -16,7 +17,7 @@ from models.signature import SignaturePublic
 from pledgeflow.errors import Conflict, NotFound
 from services import campaigns, invitations, signatures
 from workflows import client as workflow_client
-from workflows.campaign_messages import AddInvitees, CampaignProgress
+from workflows.campaign_messages import AddInvitees, CampaignProgress, GroupProgress
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -26,33 +27,37 @@ class LaunchResult(BaseModel):
     workflow_id: str
 
 
-class GroupProgressPublic(BaseModel):
-    name: str
-    rule: str
-    members: int
-    signed: int
-    target: int
-    met: bool
-    impossible: bool
+def _public_model(
+    name: str, contract: type, *, types: dict[str, Any], extra: dict[str, Any], after: str = ""
+) -> type[BaseModel]:
+    """A response model with the fields of a workflow's query dataclass, in its order.
+
+    `types` replaces a field's type (a nested dataclass by its public model); `extra` adds
+    fields after the field named `after`. A field added to the dataclass shows in the API.
+    """
+    hints = get_type_hints(contract)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(contract):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = ...
+        fields[f.name] = (types.get(f.name, hints[f.name]), default)
+        if f.name == after:
+            fields.update(extra)
+    return create_model(name, **fields)
 
 
-class ProgressPublic(BaseModel):
-    campaign_id: int
-    status: str
-    source: str  # "workflow" or "records"
-    launch_complete: bool
-    invitations_planned: int
-    invited: int
-    signed: int
-    declined: int
-    delegated: int
-    undeliverable: int
-    open: int
-    withdrawn: int = 0
-    expired: int = 0
-    in_force_at: datetime | None = None
-    quorum_broken: bool = False
-    groups: list[GroupProgressPublic] = []
+GroupProgressPublic = _public_model("GroupProgressPublic", GroupProgress, types={}, extra={})
+ProgressPublic = _public_model(
+    "ProgressPublic",
+    CampaignProgress,
+    types={"groups": list[GroupProgressPublic]},  # type: ignore[valid-type]
+    extra={"source": (str, ...)},  # "workflow" or "records"
+    after="status",
+)
 
 
 @router.post("", status_code=201, response_model=CampaignPublic, responses=ERRORS_WRITE)
@@ -175,7 +180,7 @@ async def launch_campaign(
 @router.get("/{campaign_id}/progress", response_model=ProgressPublic, responses=ERRORS_TEMPORAL)
 async def campaign_progress(
     campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
-) -> ProgressPublic:
+) -> BaseModel:
     """Counts from the campaign workflow's query (invited, signed, declined, delegated)."""
     campaign = campaign_for(session, user, campaign_id)
     if campaign.status is CampaignStatus.draft:

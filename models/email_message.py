@@ -10,6 +10,38 @@ from sqlmodel import Field, SQLModel
 from models.common import UTCDateTime, utcnow
 
 
+class EmailKind(StrEnum):
+    """Every kind of email; each names its templates and its composer (the column stays a string)."""
+
+    # signing
+    invitation = "invitation"
+    signature_confirmation = "signature_confirmation"
+    decline_notice = "decline_notice"
+    delegation_notice = "delegation_notice"
+    reminder = "reminder"
+    escalation = "escalation"
+    expiry_notice = "expiry_notice"
+    deadline_extended = "deadline_extended"
+    withdrawal_notice = "withdrawal_notice"
+    campaign_cancelled = "campaign_cancelled"
+    pact_in_force = "pact_in_force"
+    # campaigns, to the coordinator
+    progress_notice = "progress_notice"
+    quorum_unreachable = "quorum_unreachable"
+    quorum_broken = "quorum_broken"
+    # audit
+    audit_checkpoint = "audit_checkpoint"
+    # reviews
+    report_request = "report_request"
+    report_reminder = "report_reminder"
+    report_escalation = "report_escalation"
+    review_request = "review_request"
+    review_reminder = "review_reminder"
+    report_accepted = "report_accepted"
+    report_sent_back = "report_sent_back"
+    standing_changed = "standing_changed"
+
+
 class EmailStatus(StrEnum):
     sending = "sending"
     accepted = "accepted"  # the SMTP server took it

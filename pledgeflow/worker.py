@@ -26,6 +26,7 @@ from pledgeflow.mail.pacing import SendPacer
 from pledgeflow.mail.render import EmailRenderer
 from pledgeflow.mail.sender import SmtpConfig, SmtpSender
 from services.notifications import LinkContext
+from workflows.client import ActivityWorkflowCalls
 from workflows.registry import WORKFLOWS
 
 
@@ -88,8 +89,9 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
         compile_workflow_modules()
     delivery = email_delivery(settings, engine)
     records = RecordActivities(engine)
-    launch = LaunchActivities(engine=engine, client=client, delivery=delivery)
-    campaign = CampaignActivities(engine=engine, client=client, delivery=delivery)
+    calls = ActivityWorkflowCalls(client)
+    launch = LaunchActivities(engine=engine, workflows=calls, delivery=delivery)
+    campaign = CampaignActivities(engine=engine, workflows=calls, delivery=delivery)
     email = EmailActivities(delivery)
     main = Worker(
         client,
@@ -116,7 +118,7 @@ def build_workers(client: Client, settings: Settings, engine: Engine) -> Workers
             launch.invite_batch,
             campaign.announce_in_force,
             AuditActivities(engine=engine, delivery=delivery).email_checkpoint,
-            SigningActivities(records=records, client=client, delivery=delivery).complete_signature,
+            SigningActivities(records=records, workflows=calls, delivery=delivery).complete_signature,
         ],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.email_max_per_second,

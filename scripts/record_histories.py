@@ -49,7 +49,6 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.audit import CheckpointInput
 from api.app import create_app
 from models.report import ItemStatus
 from models.user import Role
@@ -70,6 +69,7 @@ from workflows import client as workflow_client
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import EndCampaign, ExtendDeadline
 from workflows.checkpoint import AuditCheckpointWorkflow
+from workflows.checkpoint_messages import CheckpointInput
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import (

@@ -14,6 +14,7 @@ from models.organisation import Organisation
 from models.signature import Signature, SignaturePublic
 from pledgeflow.errors import Conflict
 from services import audit, invitations
+from workflows.pledge_messages import Signer
 
 
 def get_by_receipt(session: Session, receipt_id: str) -> Signature | None:
@@ -31,12 +32,8 @@ def record(
     *,
     invitation_id: int,
     receipt_id: str,
-    signer_name: str,
-    signer_title: str,
-    publish_name: bool,
+    signer: Signer,
     signed_at: datetime,
-    ip: str | None,
-    user_agent: str | None,
 ) -> Signature:
     """Write the signature and close the invitation; a retry returns the first record."""
     existing = for_invitation(session, invitation_id)
@@ -48,8 +45,8 @@ def record(
         raise Conflict(f"invitation {invitation_id} is {invitation.status} and cannot be signed")
     # What the signer typed reaches here through a workflow and cannot be refused any more; the
     # register shows it, so bidirectional controls are dropped rather than stored.
-    signer_name = strip_bidi_controls(signer_name).strip() or view.contact.name
-    signer_title = strip_bidi_controls(signer_title).strip()
+    signer_name = strip_bidi_controls(signer.name).strip() or view.contact.name
+    signer_title = strip_bidi_controls(signer.title).strip()
     signature = Signature(
         receipt_id=receipt_id,
         campaign_id=invitation.campaign_id,
@@ -63,13 +60,13 @@ def record(
         organisation_name=view.organisation.name,
         organisation_kind=view.organisation.kind.value,
         organisation_country=view.organisation.country,
-        publish_name=publish_name,
+        publish_name=signer.publish_name,
         pledge_id=view.pledge.id or 0,
         pledge_version=view.pledge.version,
         pledge_sha256=view.pledge.sha256,
         signed_at=signed_at,
-        ip=ip,
-        user_agent=(user_agent or "")[:500] or None,
+        ip=signer.ip,
+        user_agent=(signer.user_agent or "")[:500] or None,
     )
     invitation.status = InvitationStatus.signed
     invitation.responded_at = signed_at
@@ -93,7 +90,7 @@ def record(
             "delegated_by_contact_id": invitation.delegated_by_contact_id,
             "pledge_version": view.pledge.version,
             "pledge_sha256": view.pledge.sha256,
-            "ip": ip,
+            "ip": signer.ip,
             "user_agent": signature.user_agent,
         },
         at=signed_at,

@@ -27,13 +27,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.email import EmailActivities, SendEmailInput
     from activities.launch import (
-        InvitationRange,
         InviteBatchInput,
         InviteBatchResult,
         LaunchActivities,
         LaunchPlanInput,
-        Member,
     )
+    from models.email_message import EmailKind
     from workflows.campaign_messages import (
         AddInvitees,
         AddInviteesResult,
@@ -43,7 +42,9 @@ with workflow.unsafe.imports_passed_through():
         EndCampaign,
         ExtendDeadline,
         GroupProgress,
+        InvitationRange,
         LifecycleEvent,
+        Member,
     )
     from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange
     from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH
@@ -205,7 +206,7 @@ class CampaignWorkflow:
                 for mark in progress_marks(status):
                     await self._notice_once(
                         f"{status.name}:{mark}",
-                        "progress_notice",
+                        EmailKind.progress_notice,
                         {
                             "group": status.name,
                             "mark": mark,
@@ -216,7 +217,7 @@ class CampaignWorkflow:
                 if status.impossible:
                     await self._notice_once(
                         f"{status.name}:impossible",
-                        "quorum_unreachable",
+                        EmailKind.quorum_unreachable,
                         {
                             "group": status.name,
                             "signed": status.signed,
@@ -233,12 +234,12 @@ class CampaignWorkflow:
                 self._state.quorum_broken = True
                 broken = [s.name for s in statuses if not s.met]
                 await self._notify_coordinator(
-                    "quorum_broken", f"quorum-broken-{len(self._state.history)}", {"groups": broken}
+                    EmailKind.quorum_broken, f"quorum-broken-{len(self._state.history)}", {"groups": broken}
                 )
             elif holds:
                 self._state.quorum_broken = False
 
-    async def _notice_once(self, key: str, kind: str, params: dict[str, Any]) -> None:
+    async def _notice_once(self, key: str, kind: EmailKind, params: dict[str, Any]) -> None:
         if key in self._state.notices:
             return
         self._state.notices.append(key)
@@ -270,7 +271,7 @@ class CampaignWorkflow:
         if workflow.patched(IN_FORCE_BY_PLEDGE_PATCH):
             # Each signatory's pledge workflow announces it in their own working hours (on the
             # broadcast below); the coordinator is told now, under the batch's Message-ID.
-            await self._notify_coordinator("pact_in_force", "in-force-coordinator", {})
+            await self._notify_coordinator(EmailKind.pact_in_force, "in-force-coordinator", {})
         else:
             await self._announce_to_everyone(at)
         await self._broadcast("pact_in_force", {"at": at.isoformat()}, audience="all")
@@ -285,7 +286,7 @@ class CampaignWorkflow:
             retry_policy=RETRY,
         )
 
-    async def _notify_coordinator(self, kind: str, step: str, params: dict[str, Any]) -> None:
+    async def _notify_coordinator(self, kind: EmailKind, step: str, params: dict[str, Any]) -> None:
         await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(

@@ -9,8 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from activities.launch import InvitationRange, Member
 from workflows.quorum import GroupRule
+
+
+@dataclass
+class InvitationRange:
+    first_id: int
+    last_id: int
+    count: int
+
+
+@dataclass
+class Member:
+    """One invited organisation as the campaign workflow tracks it."""
+
+    organisation_id: int
+    kind: str
+    invitation_id: int
+    status: str = "invited"  # invited, undeliverable, signed, declined, ...
 
 
 @dataclass

@@ -12,7 +12,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.audit import AuditActivities, CheckpointInput, CheckpointResult
+    from activities.audit import AuditActivities
+    from workflows.checkpoint_messages import CheckpointInput, CheckpointResult
 
 
 @workflow.defn

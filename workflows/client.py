@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,6 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.audit import CheckpointInput
 from pledgeflow.config import Settings
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
 from workflows.campaign import CampaignWorkflow
@@ -46,6 +46,7 @@ from workflows.campaign_messages import (
     LifecycleEvent,
 )
 from workflows.checkpoint import AuditCheckpointWorkflow
+from workflows.checkpoint_messages import CheckpointInput
 from workflows.ids import campaign_workflow_id, pledge_workflow_id, review_workflow_id
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import (
@@ -55,6 +56,9 @@ from workflows.pledge_messages import (
     DelegateRequest,
     DelegateResult,
     EscalationHandled,
+    InvitationUndeliverable,
+    MemberChange,
+    PledgeInput,
     Rejection,
     ReopenRequest,
     ReopenResult,
@@ -392,3 +396,66 @@ async def checkpoint_now(client: Client, settings: Settings) -> str:
     except RPCError as exc:
         raise _refused(exc) from exc
     return workflow_id
+
+
+# ---- for activities ---------------------------------------------------------------------------
+
+
+class ActivityWorkflowCalls:
+    """The workflow calls activities make (activities.workflow_calls.WorkflowCalls), through one client.
+
+    Temporal trouble is raised as it is, so the activity retries; a workflow that is no longer
+    running needs nothing.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def start_pledge(self, request: PledgeInput, *, task_queue: str) -> None:
+        """Start the organisation's pledge workflow once; a second start finds the first."""
+        # Closed already (started by an earlier attempt and finished since): nothing to do.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self._client.start_workflow(
+                PledgeWorkflow.run,
+                request,
+                id=pledge_workflow_id(request.campaign_id, request.organisation_id),
+                task_queue=task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # This worker polls that queue: take the first workflow task with the start
+                # response instead of a round trip through the matching service.
+                request_eager_start=True,
+            )
+
+    async def pledge_undeliverable(
+        self, campaign_id: int, organisation_id: int, event: InvitationUndeliverable
+    ) -> None:
+        """Tell the pledge workflow its invitation was refused for good."""
+        with _unless_finished():
+            await pledge_handle(self._client, campaign_id, organisation_id).signal(
+                PledgeWorkflow.invitation_undeliverable, event
+            )
+
+    async def member_changed(self, campaign_id: int, change: MemberChange) -> None:
+        """Tell the campaign workflow an organisation's answer changed."""
+        with _unless_finished():
+            await campaign_handle(self._client, campaign_id).signal(CampaignWorkflow.member_changed, change)
+
+    async def signal_pledge(
+        self, campaign_id: int, organisation_id: int, signal: str, payload: dict[str, Any]
+    ) -> bool:
+        """Send a campaign broadcast (named as the campaign's history names it); False if not running."""
+        with _unless_finished():
+            await pledge_handle(self._client, campaign_id, organisation_id).signal(signal, payload)
+            return True
+        return False
+
+
+@contextlib.contextmanager
+def _unless_finished() -> Iterator[None]:
+    """Skip a call to a workflow that is not running; other Temporal trouble is raised (retried)."""
+    try:
+        yield
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise

@@ -12,38 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities, SendEmailInput, SendEmailResult
-    from activities.records import (
-        DelegateInvitationInput,
-        InvitationEvent,
-        RecordActivities,
-        RecordDeclineInput,
-        RecordEscalationInput,
-        RecordSignatureInput,
-    )
     from activities.reviews import CyclePlanInput, ReviewActivities
-    from activities.signing import CompleteSignatureInput, SigningActivities
-    from workflows.chasing import (
-        ChasePlan,
-        ChaseState,
-        Step,
-        deadline_moment,
-        due_now,
-        email_date,
-        mark_done,
-        next_wake,
-        reminders_planned,
+    from models.email_message import EmailKind
+    from workflows.chasing import ChasePlan, deadline_moment, next_wake
+    from workflows.ids import review_workflow_id
+    from workflows.pledge_calls import DB_TIMEOUT, RETRY
+    from workflows.pledge_chase import PledgeChase
+    from workflows.pledge_effects import (
+        CampaignClosed,
+        DeadlineMoved,
+        Declined,
+        Delegated,
+        Effect,
+        InForce,
+        PledgeEffects,
+        Reopened,
+        Signed,
+        Withdrawn,
     )
-    from workflows.ids import campaign_workflow_id, review_workflow_id
     from workflows.pledge_messages import (
         DATE_PATTERN,
         EMAIL_PATTERN,
@@ -70,44 +63,26 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.quiet_hours import (
         IN_FORCE_BY_PLEDGE_PATCH,
-        QUIET_HOURS_PATCH,
         HeldEmail,
         earliest,
         held_date,
-        held_wake,
-        hold_until,
         take_due,
     )
     from workflows.review import ReviewCycleWorkflow
     from workflows.review_messages import ReviewCycleInput
 
-DB_TIMEOUT = timedelta(seconds=60)
-EMAIL_TIMEOUT = timedelta(minutes=2)
-# Keep trying through an outage of the database or the SMTP server; nothing is lost.
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["Conflict", "NotFound", "InvalidInput"],
-)
 MAX_NAME = 200
 MAX_REASON = 2000
 
 
-@dataclass
-class _Effect:
-    kind: str
-    at: datetime
-    args: dict[str, Any] = field(default_factory=dict)
-
-
 @workflow.defn
-class PledgeWorkflow:
+class PledgeWorkflow(PledgeEffects, PledgeChase):
     def __init__(self) -> None:
         self._campaign_id = 0
         self._organisation_id = 0
         self._email_queue = ""
         self._state = PledgeState()
-        self._effects: list[_Effect] = []
+        self._effects: list[Effect] = []
         self._handing_over = False
         self._replan = False
 
@@ -125,7 +100,7 @@ class PledgeWorkflow:
             # The launch fell in the contact's quiet hours: the invitation waits for their morning.
             self._state.held.append(
                 HeldEmail(
-                    "invitation",
+                    EmailKind.invitation,
                     f"invitation-{request.invitation_id}",
                     request.invite_at,
                     invitation_id=request.invitation_id,
@@ -224,7 +199,7 @@ class PledgeWorkflow:
         self._state.signer_name = request.signer_name.strip()
         self._state.signed_at = signed_at
         result = SignResult(receipt_id=receipt_id, signed_at=signed_at, invitation_id=request.invitation_id)
-        self._effects.append(_Effect("sign", signed_at, {"request": request, "result": result}))
+        self._effects.append(Signed(signed_at, request, result))
         return result
 
     @sign.validator
@@ -248,7 +223,7 @@ class PledgeWorkflow:
         self._state.status = "declined"
         declined_at = workflow.now()
         self._state.declined_at = declined_at
-        self._effects.append(_Effect("decline", declined_at, {"request": request}))
+        self._effects.append(Declined(declined_at, request))
         return DeclineResult(declined_at=declined_at)
 
     @decline.validator
@@ -262,7 +237,7 @@ class PledgeWorkflow:
         self._state.superseded_invitation_ids.append(request.invitation_id)
         self._handing_over = True
         delegated_at = workflow.now()
-        self._effects.append(_Effect("delegate", delegated_at, {"request": request}))
+        self._effects.append(Delegated(delegated_at, request))
         return DelegateResult(delegated_at=delegated_at, delegate_email=request.email.strip().lower())
 
     @delegate.validator
@@ -283,7 +258,7 @@ class PledgeWorkflow:
         at = workflow.now()
         self._state.withdrawn_at = at
         after = self._state.pact_in_force_at is not None
-        self._effects.append(_Effect("withdraw", at, {"request": request, "after_in_force": after}))
+        self._effects.append(Withdrawn(at, request, after_in_force=after))
         return WithdrawResult(withdrawn_at=at, after_in_force=after)
 
     @withdraw.validator
@@ -308,7 +283,7 @@ class PledgeWorkflow:
         self._state.status = "open"
         self._state.reopenings += 1
         self._restart_chase(now, deadline=request.deadline, zone=request.timezone)
-        self._effects.append(_Effect("reopen", now, {"request": request}))
+        self._effects.append(Reopened(now, request))
         return ReopenResult(invitation_id=self._state.invitation_id, deadline=request.deadline)
 
     @reopen.validator
@@ -359,9 +334,7 @@ class PledgeWorkflow:
             self._state.plan, deadline_at=deadline_moment(change.deadline, change.timezone)
         )
         self._replan = True
-        self._effects.append(
-            _Effect("deadline", workflow.now(), {"change": change, "individual": individual})
-        )
+        self._effects.append(DeadlineMoved(workflow.now(), change, individual=individual))
 
     @workflow.signal
     def escalation_handled(self, event: EscalationHandled) -> None:
@@ -392,7 +365,7 @@ class PledgeWorkflow:
             if self._state.status == "signed" and workflow.patched(IN_FORCE_BY_PLEDGE_PATCH):
                 # The signatory's announcement, in their own working hours (the campaign no
                 # longer sends it to everyone at once).
-                self._effects.append(_Effect("in_force", workflow.now()))
+                self._effects.append(InForce(workflow.now()))
 
     @workflow.signal
     def campaign_ended(self, event: CampaignEnded) -> None:
@@ -400,85 +373,7 @@ class PledgeWorkflow:
         if self._state.campaign_ended:
             return
         self._state.campaign_ended = event.reason
-        self._effects.append(_Effect("ended", workflow.now(), {"reason": event.reason, "note": event.note}))
-
-    # ---- chasing ---------------------------------------------------------------------
-
-    def _restart_chase(
-        self, now: datetime, *, deadline: str | None = None, zone: str = "UTC", contact_zone: str = ""
-    ) -> None:
-        plan = replace(self._state.plan, started_at=now)
-        if deadline is not None:
-            plan.deadline_at = deadline_moment(deadline, zone)
-        if contact_zone:
-            plan.timezones = {**plan.timezones, "contact": contact_zone, "escalation_contact": contact_zone}
-        self._state.plan = plan
-        self._state.chase = ChaseState()
-        self._replan = True
-
-    async def _chase(self) -> None:
-        step, skipped = due_now(self._state.plan, self._state.chase, workflow.now())
-        if step is None:
-            return
-        mark_done(self._state.chase, step, skipped)
-        self._state.skipped_steps += len(skipped)
-        if skipped:
-            workflow.logger.info("collapsed %d missed step(s) into %s", len(skipped), step.key)
-        if step.kind == "reminder":
-            await self._email(
-                "reminder",
-                f"reminder-{self._state.invitation_id}-{step.key}",
-                {"number": step.number, "total": reminders_planned(self._state.plan)},
-                planned_at=email_date(step, workflow.now()),
-            )
-        elif step.kind == "escalation":
-            await self._escalate(step)
-        elif step.kind == "expiry":
-            await self._expire(step)
-
-    async def _escalate(self, step: Step) -> None:
-        levels = len(self._state.plan.ladder)
-        last = step.number == levels
-        invitation_id = self._state.invitation_id
-        recorded = await workflow.execute_activity_method(
-            RecordActivities.record_escalation,
-            RecordEscalationInput(
-                invitation_id=invitation_id,
-                level=step.number,
-                role=step.recipient,
-                workflow_id=workflow.info().workflow_id,
-                at=workflow.now(),
-                last_level=last,
-            ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        await self._email(
-            "escalation",
-            f"escalation-{invitation_id}-{step.number}",
-            {
-                "escalation_id": recorded.escalation_id,
-                "levels": levels,
-                "role": step.recipient,
-                "last_level": last,
-            },
-            planned_at=email_date(step, workflow.now()),
-        )
-        if last:
-            await self._tell_campaign("unresponsive", invitation_id, workflow.now())
-
-    async def _expire(self, step: Step) -> None:
-        self._state.status = "expired"
-        invitation_id = self._state.invitation_id
-        now = workflow.now()
-        await self._record("expire_invitation", InvitationEvent(invitation_id=invitation_id, at=now))
-        await self._tell_campaign("expired", invitation_id, now)
-        await self._mail(
-            "expiry_notice",
-            f"expiry-{invitation_id}-{self._state.reopenings}",
-            {},
-            planned_at=email_date(step, now),
-        )
+        self._effects.append(CampaignClosed(workflow.now(), event.reason, event.note))
 
     # ---- review cycles ---------------------------------------------------------------
 
@@ -553,196 +448,14 @@ class PledgeWorkflow:
             )
         )
 
-    # ---- effects ---------------------------------------------------------------------
-
-    async def _perform(self, effect: _Effect) -> None:
-        try:
-            await {
-                "sign": self._after_signing,
-                "decline": self._after_declining,
-                "delegate": self._after_delegating,
-                "withdraw": self._after_withdrawing,
-                "reopen": self._after_reopening,
-                "deadline": self._after_deadline_change,
-                "ended": self._after_campaign_ended,
-                "in_force": self._after_in_force,
-            }[effect.kind](effect)
-        except ActivityError as err:
-            # A domain refusal from the records (they disagree with this workflow). Keep it
-            # visible in the query rather than failing the whole pledge.
-            message = f"{effect.kind}: {err.cause or err}"
-            workflow.logger.error("pledge effect failed: %s", message)
-            self._state.problems.append(message)
-
-    async def _after_signing(self, effect: _Effect) -> None:
-        request: SignRequest = effect.args["request"]
-        result: SignResult = effect.args["result"]
-        await workflow.execute_activity_method(
-            SigningActivities.complete_signature,
-            CompleteSignatureInput(
-                signature=RecordSignatureInput(
-                    invitation_id=request.invitation_id,
-                    receipt_id=result.receipt_id,
-                    signer_name=request.signer_name.strip(),
-                    signer_title=request.signer_title.strip(),
-                    signed_at=result.signed_at,
-                    publish_name=request.publish_name,
-                    ip=request.ip,
-                    user_agent=request.user_agent,
-                ),
-                campaign_id=self._campaign_id,
-                organisation_id=self._organisation_id,
-                workflow_id=workflow.info().workflow_id,
-            ),
-            task_queue=self._email_queue,
-            start_to_close_timeout=EMAIL_TIMEOUT,
-            retry_policy=RETRY,
-        )
-
-    async def _after_declining(self, effect: _Effect) -> None:
-        request: DeclineRequest = effect.args["request"]
-        await workflow.execute_activity_method(
-            RecordActivities.record_decline,
-            RecordDeclineInput(
-                invitation_id=request.invitation_id, reason=request.reason.strip(), declined_at=effect.at
-            ),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=RETRY,
-        )
-        await self._tell_campaign("declined", request.invitation_id, effect.at)
-        await self._email("decline_notice", f"decline-notice-{request.invitation_id}", {})
-
-    async def _after_delegating(self, effect: _Effect) -> None:
-        request: DelegateRequest = effect.args["request"]
-        try:
-            successor = await workflow.execute_activity_method(
-                RecordActivities.delegate_invitation,
-                DelegateInvitationInput(
-                    invitation_id=request.invitation_id,
-                    name=request.name.strip(),
-                    email=request.email.strip().lower(),
-                    title=(request.title or "").strip() or None,
-                    locale=request.locale,
-                    delegated_at=effect.at,
-                ),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=RETRY,
-            )
-        finally:
-            self._handing_over = False
-        self._state.invitation_id = successor.invitation_id
-        self._state.delegations += 1
-        # The colleague is chased afresh from now, in their own time zone.
-        self._restart_chase(effect.at, contact_zone=successor.contact_timezone)
-        new_id = successor.invitation_id
-        await self._tell_campaign("delegated", new_id, effect.at)
-        # The colleague's invitation waits for their working hours; the delegator's confirmation
-        # answers their own action and goes at once.
-        await self._mail("invitation", f"invitation-{new_id}", {})
-        await self._email("delegation_notice", f"delegation-notice-{new_id}", {})
-
-    async def _after_withdrawing(self, effect: _Effect) -> None:
-        request: WithdrawRequest = effect.args["request"]
-        after = bool(effect.args["after_in_force"])
-        await self._record(
-            "record_withdrawal",
-            InvitationEvent(
-                invitation_id=request.invitation_id,
-                at=effect.at,
-                reason=request.reason.strip(),
-                after_in_force=after,
-            ),
-        )
-        await self._tell_campaign("withdrawn", request.invitation_id, effect.at)
-        await self._email(
-            "withdrawal_notice", f"withdrawal-{request.invitation_id}", {"after_in_force": after}
-        )
-
-    async def _after_reopening(self, effect: _Effect) -> None:
-        request: ReopenRequest = effect.args["request"]
-        invitation_id = self._state.invitation_id
-        await self._record(
-            "reopen_invitation",
-            InvitationEvent(
-                invitation_id=invitation_id, at=effect.at, deadline=request.deadline, actor=request.actor
-            ),
-        )
-        await self._tell_campaign("reopened", invitation_id, effect.at)
-        await self._mail(
-            "invitation", f"invitation-{invitation_id}-reopened-{self._state.reopenings}", {"reopened": True}
-        )
-
-    async def _after_deadline_change(self, effect: _Effect) -> None:
-        change: DeadlineChange = effect.args["change"]
-        invitation_id = self._state.invitation_id
-        if effect.args["individual"]:
-            await self._record(
-                "set_invitation_deadline",
-                InvitationEvent(
-                    invitation_id=invitation_id, at=effect.at, deadline=change.deadline, actor=change.actor
-                ),
-            )
-        if self._state.status == "open":
-            await self._mail(
-                "deadline_extended",
-                f"deadline-{invitation_id}-{change.deadline}",
-                {"deadline": change.deadline},
-            )
-
-    async def _after_campaign_ended(self, effect: _Effect) -> None:
-        reason = str(effect.args["reason"])
-        invitation_id = self._state.invitation_id
-        # A contact whose invitation was still held never heard of the campaign: no notice.
-        never_invited = any(m.step == f"invitation-{invitation_id}" for m in self._state.held)
-        if self._state.status in ("open", "expired"):
-            await self._record("close_invitation", InvitationEvent(invitation_id=invitation_id, at=effect.at))
-        if reason == "cancelled" and not never_invited:
-            await self._mail(
-                "campaign_cancelled", f"cancelled-{invitation_id}", {"reason": effect.args["note"]}
-            )
-
-    async def _after_in_force(self, effect: _Effect) -> None:
-        # The same Message-ID the campaign's batch announcement used: one email either way.
-        await self._mail(
-            "pact_in_force",
-            f"in-force-{self._state.invitation_id}",
-            {},
-            workflow_id=campaign_workflow_id(self._campaign_id),
-        )
-
-    # ---- emails to the contact, in their working hours -------------------------------
-
-    def _held_wake(self) -> timedelta | None:
-        return held_wake(self._state.held, workflow.now())
-
-    async def _mail(
-        self,
-        kind: str,
-        step: str,
-        params: dict[str, Any],
-        planned_at: datetime | None = None,
-        workflow_id: str = "",
-    ) -> None:
-        """An email to the contact: now, or held for their morning when it is night where they are."""
-        now = workflow.now()
-        if workflow.patched(QUIET_HOURS_PATCH):
-            plan = self._state.plan
-            send_at = hold_until(now, plan.timezones.get("contact", "UTC"), plan.quiet)
-            if send_at is not None:
-                self._state.held.append(
-                    HeldEmail(kind, step, send_at, params, self._state.invitation_id, workflow_id)
-                )
-                return
-        await self._email(kind, step, params, planned_at=planned_at, workflow_id=workflow_id)
-
     def _still_wanted(self, mail: HeldEmail) -> bool:
         """Whether a held email still says something true when its morning comes."""
         s = self._state
-        if mail.kind in ("invitation", "deadline_extended"):
+        if mail.kind in (EmailKind.invitation, EmailKind.deadline_extended):
             return s.status == "open" and not s.campaign_ended and mail.invitation_id == s.invitation_id
-        if mail.kind == "expiry_notice":
+        if mail.kind == EmailKind.expiry_notice:
             return s.status == "expired"
-        if mail.kind == "pact_in_force":
+        if mail.kind == EmailKind.pact_in_force:
             return s.status == "signed"
         return True
 
@@ -770,45 +483,6 @@ class PledgeWorkflow:
                 self.invitation_undeliverable(
                     InvitationUndeliverable(invitation_id=mail.invitation_id, detail=result.detail[:300])
                 )
-
-    async def _record(self, activity_name: str, event: InvitationEvent) -> None:
-        await workflow.execute_activity(
-            activity_name, event, start_to_close_timeout=DB_TIMEOUT, retry_policy=RETRY
-        )
-
-    async def _email(
-        self,
-        kind: str,
-        step: str,
-        params: dict[str, Any],
-        planned_at: datetime | None = None,
-        workflow_id: str = "",
-        invitation_id: int = 0,
-    ) -> SendEmailResult:
-        return await workflow.execute_activity_method(
-            EmailActivities.send_email,
-            SendEmailInput(
-                kind=kind,
-                workflow_id=workflow_id or workflow.info().workflow_id,
-                step=step,
-                planned_at=planned_at or workflow.now(),
-                invitation_id=invitation_id or self._state.invitation_id,
-                campaign_id=self._campaign_id,
-                params=params,
-            ),
-            task_queue=self._email_queue,
-            start_to_close_timeout=EMAIL_TIMEOUT,
-            retry_policy=RETRY,
-        )
-
-    async def _tell_campaign(self, event: str, invitation_id: int, at: datetime) -> None:
-        handle = workflow.get_external_workflow_handle(campaign_workflow_id(self._campaign_id))
-        try:
-            await handle.signal(
-                "member_changed", MemberChange(self._organisation_id, invitation_id, event, at)
-            )
-        except ApplicationError as err:
-            self._state.problems.append(f"could not tell the campaign: {err}")
 
 
 def _require_reason(reason: str, action: str) -> None:

@@ -9,7 +9,7 @@ always get defaults, so running workflows keep decoding old payloads.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from workflows.chasing import ChasePlan, ChaseState
@@ -34,7 +34,24 @@ class Rejection:
 
 
 @dataclass
+class Signer:
+    """The facts of the person who signs, as they typed them and as the request arrived."""
+
+    name: str
+    title: str
+    publish_name: bool = False
+    ip: str | None = None
+    user_agent: str | None = None
+
+    def stripped(self) -> Signer:
+        """The same facts with the typed name and title trimmed."""
+        return replace(self, name=self.name.strip(), title=self.title.strip())
+
+
+@dataclass
 class SignRequest:
+    """The sign update's input. Its fields stay flat: recorded histories carry this shape."""
+
     invitation_id: int
     signer_name: str
     signer_title: str
@@ -42,6 +59,24 @@ class SignRequest:
     publish_name: bool = False
     ip: str | None = None
     user_agent: str | None = None
+
+    @classmethod
+    def of(cls, invitation_id: int, signer: Signer, *, consent: bool) -> SignRequest:
+        """The request that carries this signer's facts."""
+        return cls(
+            invitation_id=invitation_id,
+            signer_name=signer.name,
+            signer_title=signer.title,
+            consent=consent,
+            publish_name=signer.publish_name,
+            ip=signer.ip,
+            user_agent=signer.user_agent,
+        )
+
+    @property
+    def signer(self) -> Signer:
+        """The signer's facts this request carries."""
+        return Signer(self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent)
 
 
 @dataclass

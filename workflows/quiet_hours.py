@@ -14,6 +14,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from models.email_message import EmailKind
+
 # How late a held email may go out and still carry the time it was due.
 ON_TIME = timedelta(minutes=1)
 # Workflows that ran before every email respected quiet hours replay their old path.
@@ -36,7 +38,7 @@ class QuietWindow:
 class HeldEmail:
     """An email waiting for the recipient's working hours; survives continue-as-new."""
 
-    kind: str
+    kind: EmailKind
     step: str  # names the Message-ID, as when it is sent at once
     send_at: datetime
     params: dict[str, Any] = field(default_factory=dict)

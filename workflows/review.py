@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities, SendEmailInput
     from activities.records import RecordActivities, RecordEscalationInput
     from activities.reviews import NewVersionInput, OpenReportInput, ReviewActivities, StandingInput
+    from models.email_message import EmailKind
     from workflows.chasing import (
         ChaseState,
         Step,
@@ -87,7 +88,7 @@ class ReviewCycleWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._mail("report_request", f"request-{s.report_id}", {})
+        await self._mail(EmailKind.report_request, f"request-{s.report_id}", {})
         self._await_report(request.times.due_at)
         with contextlib.suppress(asyncio.CancelledError):
             # Cancelled when the signatory withdraws or the campaign ends: stop quietly.
@@ -204,7 +205,7 @@ class ReviewCycleWorkflow:
         if s.phase == "awaiting_review":
             for reviewer in self._input.terms.reviewers if self._input else []:
                 await self._email(
-                    "review_reminder",
+                    EmailKind.review_reminder,
                     f"review-reminder-{s.report_id}-{reviewer}-{step.key}",
                     {
                         "reviewer": reviewer,
@@ -217,7 +218,7 @@ class ReviewCycleWorkflow:
             return
         if step.kind == "reminder":
             await self._email(
-                "report_reminder",
+                EmailKind.report_reminder,
                 f"report-reminder-{s.report_id}-{step.key}",
                 {"number": step.number, "total": total},
                 planned_at=email_date(step, workflow.now()),
@@ -243,7 +244,7 @@ class ReviewCycleWorkflow:
             retry_policy=RETRY,
         )
         await self._email(
-            "report_escalation",
+            EmailKind.report_escalation,
             f"report-escalation-{s.report_id}-{step.number}",
             {
                 "escalation_id": recorded.escalation_id,
@@ -264,7 +265,7 @@ class ReviewCycleWorkflow:
             self._await_review()
             for reviewer in self._input.terms.reviewers:
                 await self._mail(
-                    "review_request",
+                    EmailKind.review_request,
                     f"review-request-{s.report_id}-{reviewer}",
                     {"reviewer": reviewer, "review_due_at": _iso(s.review_due_at)},
                     reviewer=True,
@@ -272,7 +273,7 @@ class ReviewCycleWorkflow:
             return
         if event.accepted:
             s.phase = "accepted"
-            await self._mail("report_accepted", f"accepted-{s.report_id}", {})
+            await self._mail(EmailKind.report_accepted, f"accepted-{s.report_id}", {})
             if s.standing != "good":
                 await self._set_standing("good", "report accepted")
             return
@@ -286,7 +287,7 @@ class ReviewCycleWorkflow:
         )
         s.version += 1
         self._await_report(due)
-        await self._mail("report_sent_back", f"sent-back-{s.report_id}", {"due_at": due.isoformat()})
+        await self._mail(EmailKind.report_sent_back, f"sent-back-{s.report_id}", {"due_at": due.isoformat()})
 
     @workflow.update
     def report_submitted(self, event: ReportSubmitted) -> ReviewCycleView:
@@ -360,11 +361,11 @@ class ReviewCycleWorkflow:
             step = f"standing-{self._state.report_id}-{standing}-{audience}"
             params = {"from": previous, "to": standing, "audience": audience}
             if audience == "signatory":
-                await self._mail("standing_changed", step, params)
+                await self._mail(EmailKind.standing_changed, step, params)
             else:
-                await self._email("standing_changed", step, params)
+                await self._email(EmailKind.standing_changed, step, params)
 
-    async def _mail(self, kind: str, step: str, params: dict[str, Any], reviewer: bool = False) -> None:
+    async def _mail(self, kind: EmailKind, step: str, params: dict[str, Any], reviewer: bool = False) -> None:
         """An email to the signatory (or a reviewer): now, or held for their morning."""
         assert self._input is not None
         now = workflow.now()
@@ -386,7 +387,7 @@ class ReviewCycleWorkflow:
             await self._email(mail.kind, mail.step, mail.params, held_date(mail, now))
 
     async def _email(
-        self, kind: str, step: str, params: dict[str, Any], planned_at: datetime | None = None
+        self, kind: EmailKind, step: str, params: dict[str, Any], planned_at: datetime | None = None
     ) -> None:
         assert self._input is not None
         try:
@@ -396,7 +397,7 @@ class ReviewCycleWorkflow:
             # cycle: the report and its standing go on, and the failure is in the outbox and logs.
             workflow.logger.error("email %s for report %s failed: %s", kind, self._state.report_id, err.cause)
 
-    async def _send(self, kind: str, step: str, params: dict[str, Any], planned_at: datetime) -> None:
+    async def _send(self, kind: EmailKind, step: str, params: dict[str, Any], planned_at: datetime) -> None:
         assert self._input is not None
         await workflow.execute_activity_method(
             EmailActivities.send_email,

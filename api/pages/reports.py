@@ -26,7 +26,7 @@ from models.report import ReportStatus
 from pledgeflow.db import session_scope
 from pledgeflow.errors import Conflict, InvalidInput, NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkClaims, LinkPurpose
-from services.report_notifications import local_time
+from services.notifications.reviews import local_time
 from services.reviews import pages as report_pages
 from services.reviews import reports
 from services.reviews.pages import Entry, Problem, ReportPage, Submission, Upload

@@ -24,7 +24,7 @@ from pledgeflow.db import read_only, session_scope
 from pledgeflow.errors import Conflict, Forbidden, InvalidInput, NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkPurpose
 from services.notifications import COORDINATOR_LOCALE
-from services.report_notifications import local_time
+from services.notifications.reviews import local_time
 from services.reviews import pages as report_pages
 from services.reviews import reports
 from services.reviews.pages import Decision, DecisionRefused, Problem, ReportPage

@@ -30,7 +30,14 @@ from pledgeflow.links import LinkPurpose
 from services import invitations, signatures
 from services.invitations import InvitationView
 from workflows import client as workflow_client
-from workflows.pledge_messages import DeclineRequest, DelegateRequest, Rejection, SignRequest, WithdrawRequest
+from workflows.pledge_messages import (
+    DeclineRequest,
+    DelegateRequest,
+    Rejection,
+    Signer,
+    SignRequest,
+    WithdrawRequest,
+)
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -272,14 +279,16 @@ async def sign(
         tools,
         view,
         workflow_client.sign,
-        SignRequest(
-            invitation_id=view.invitation.id or 0,
-            signer_name=signer_name.strip(),
-            signer_title=signer_title.strip(),
+        SignRequest.of(
+            view.invitation.id or 0,
+            Signer(
+                name=signer_name,
+                title=signer_title,
+                publish_name=publish_name is not None,
+                ip=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent"),
+            ).stripped(),
             consent=True,
-            publish_name=publish_name is not None,
-            ip=request.client.host if request.client else None,
-            user_agent=request.headers.get("user-agent"),
         ),
     )
     if isinstance(outcome, str):

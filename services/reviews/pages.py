@@ -23,7 +23,7 @@ from models.report import Evidence, ItemStatus, Report, ReportItem, ReportStatus
 from models.review import ReviewSettings
 from services import invitations
 from services.invitations import InvitationView
-from services.report_notifications import local_day, local_time
+from services.notifications.reviews import local_day, local_time
 from services.reviews import reports
 from services.reviews.reports import EvidenceRefused, EvidenceTooLarge, EvidenceTypeRefused, ItemInput
 

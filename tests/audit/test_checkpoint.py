@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from activities.audit import CheckpointResult
 from models.audit import AuditEntry
 from pledgeflow.db import session_scope
 from services import audit
 from tests import factories
 from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
+from workflows.checkpoint_messages import CheckpointResult
 
 pytestmark = pytest.mark.devserver
 
@@ -86,9 +86,9 @@ async def test_a_checkpoint_history_is_for_auditors_not_the_owner_of_a_campaign_
     import httpx
     from sqlalchemy import text
 
-    from activities.audit import CheckpointInput
     from api.app import create_app
     from workflows.checkpoint import AuditCheckpointWorkflow
+    from workflows.checkpoint_messages import CheckpointInput
 
     seeded = factories.campaign_with_invitees(db, count=0, with_pledge=False)
     with db.begin() as connection:  # the campaign a scheduled checkpoint's id seems to name

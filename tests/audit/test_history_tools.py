@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 import workflows.registry
 from api.app import create_app
+from models.email_message import EmailKind
 from models.user import Role
 from pledgeflow.cli.main import app as cli
 from pledgeflow.config import get_settings
@@ -36,7 +37,8 @@ from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
 from workflows.campaign import CampaignWorkflow
 from workflows.ids import pledge_workflow_id
-from workflows.pledge import PledgeWorkflow, _Effect
+from workflows.pledge import PledgeWorkflow
+from workflows.pledge_effects import Signed
 from workflows.pledge_messages import DelegateRequest, PledgeInput, PledgeView, SignRequest
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -54,8 +56,8 @@ class ReceiptBeforeRecord(PledgeWorkflow):
     async def run(self, request: PledgeInput) -> PledgeView:
         return await super().run(request)
 
-    async def _after_signing(self, effect: _Effect) -> None:
-        await self._email("signature_confirmation", "receipt-first", {})
+    async def _after_signing(self, effect: Signed) -> None:
+        await self._email(EmailKind.signature_confirmation, "receipt-first", {})
         await super()._after_signing(effect)
 
 
@@ -66,7 +68,7 @@ class EmailsOnStart(PledgeWorkflow):
     @workflow.run
     async def run(self, request: PledgeInput) -> PledgeView:
         self._email_queue = request.email_task_queue
-        await self._email("invitation", "extra-on-start", {})
+        await self._email(EmailKind.invitation, "extra-on-start", {})
         return await super().run(request)
 
 
@@ -78,7 +80,7 @@ class BrokenSigning(PledgeWorkflow):
     async def run(self, request: PledgeInput) -> PledgeView:
         return await super().run(request)
 
-    async def _after_signing(self, effect: _Effect) -> None:
+    async def _after_signing(self, effect: Signed) -> None:
         raise RuntimeError("a bug in the new code")
 
 

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 from sqlmodel import Session
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from models.invitation import InvitationStatus
@@ -333,8 +335,8 @@ async def test_a_worker_down_over_two_reminders_sends_one_on_the_dev_server(dev_
     factories.launch(db, seeded.campaign.id)
     now = datetime.now(UTC)
     plan = ChasePlan(
-        started_at=now - 21 * DAY + timedelta(seconds=4),  # reminder 3 of "21 days after" in 4 s
-        deadline_at=now + 3 * DAY + timedelta(seconds=6),  # "3 days before the deadline" in 6 s
+        started_at=now - 21 * DAY + timedelta(seconds=6),  # reminder 3 of "21 days after" in 6 s
+        deadline_at=now + 3 * DAY + timedelta(seconds=8),  # "3 days before the deadline" in 8 s
         reminder_days=[7, 14, 21],
         reminder_days_before_deadline=[3],
         quiet=QuietWindow(enabled=False),
@@ -345,14 +347,27 @@ async def test_a_worker_down_over_two_reminders_sends_one_on_the_dev_server(dev_
         # Reminders 1 and 2 were already due at start: one email, not two.
         [first] = await _wait_chase(mailbox, 1)
         assert "Reminder 2 of 4" in first.subject
-    await asyncio.sleep(8)  # both remaining reminders fall due with no worker running
-    assert len(chase_mails(mailbox)) == 1
+    # No worker runs now. Wait until the last reminder is due, then show from the history that
+    # the last workflow task any worker completed came before either reminder was due: both
+    # fell due unseen.
+    assert plan.deadline_at is not None
+    first_due, last_due = plan.started_at + 21 * DAY, plan.deadline_at - 3 * DAY
+    await asyncio.sleep(max((last_due - datetime.now(UTC)).total_seconds(), 0) + 1)
+    history = await handle.fetch_history()
+    last_task_done = max(
+        event.event_time.ToDatetime(tzinfo=UTC)
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    )
+    assert last_task_done < first_due < last_due < datetime.now(UTC), "no worker saw the reminders fall due"
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
     async with running_workers(dev_env.client, settings, db):
         mails = await _wait_chase(mailbox, 2)
         await asyncio.sleep(2)
         assert len(chase_mails(mailbox)) == 2, "one reminder after the restart, not a burst"
         assert "Reminder 4 of 4" in mails[1].subject
-        assert (await handle.query(PledgeWorkflow.view)).reminders_sent == 2
+        view = await handle.query(PledgeWorkflow.view)
+        assert view.reminders_sent == 2 and view.next_step_at == plan.deadline_at
         await handle.terminate("test over")
 
 

@@ -26,6 +26,7 @@ from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
 from tests.system import test_migrations
+from workflows.pledge_messages import Signer
 
 empty_database = test_migrations.empty_database  # the fixture: an empty database of each kind
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Ghana \u202eCustoms" displays as "Ghana smotsuC"
@@ -123,12 +124,10 @@ def _sign(db: Engine, invitation_id: int, receipt_id: str, signer_name: str = "K
             session,
             invitation_id=invitation_id,
             receipt_id=receipt_id,
-            signer_name=signer_name,
-            signer_title="Commissioner",
-            publish_name=True,
+            signer=Signer(
+                name=signer_name, title="Commissioner", publish_name=True, ip=None, user_agent=None
+            ),
             signed_at=utcnow(),
-            ip=None,
-            user_agent=None,
         )
 
 

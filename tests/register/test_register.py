@@ -14,6 +14,7 @@ from models.common import utcnow
 from pledgeflow.db import session_scope
 from services import campaigns, signatures
 from tests import factories
+from workflows.pledge_messages import Signer
 
 
 @pytest_asyncio.fixture
@@ -42,23 +43,19 @@ def _launched(db: Engine, visibility: Visibility, prefix: str) -> tuple[factorie
             session,
             invitation_id=first,
             receipt_id=f"PF-{prefix.strip()}1",
-            signer_name="Named Signer",
-            signer_title="Director",
-            publish_name=True,
+            signer=Signer(
+                name="Named Signer", title="Director", publish_name=True, ip="198.51.100.1", user_agent="x"
+            ),
             signed_at=utcnow(),
-            ip="198.51.100.1",
-            user_agent="x",
         )
         signatures.record(
             session,
             invitation_id=second,
             receipt_id=f"PF-{prefix.strip()}2",
-            signer_name="Private Person",
-            signer_title="Chair",
-            publish_name=False,
+            signer=Signer(
+                name="Private Person", title="Chair", publish_name=False, ip="198.51.100.2", user_agent="y"
+            ),
             signed_at=utcnow(),
-            ip="198.51.100.2",
-            user_agent="y",
         )
         return seeded, campaigns.get_or_raise(session, campaign_id).register_key
 

@@ -25,6 +25,7 @@ from tests import factories
 from tests.conftest import TEST_SECRET
 from workflows.chasing import ChasePlan, QuietWindow
 from workflows.ids import review_workflow_id
+from workflows.pledge_messages import Signer
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import CycleTimes, ReviewCycleInput, ReviewCycleResult, ReviewTerms
 
@@ -74,12 +75,10 @@ def signed_campaign(
                 session,
                 invitation_id=known(invitation.id),
                 receipt_id=f"PF-TEST-{number}",
-                signer_name=f"Signer {number}",
-                signer_title="Director",
-                publish_name=True,
+                signer=Signer(
+                    name=f"Signer {number}", title="Director", publish_name=True, ip=None, user_agent=None
+                ),
                 signed_at=now,
-                ip=None,
-                user_agent=None,
             )
         campaigns.mark_in_force(session, campaign_id=known(seeded.campaign.id), at=now, groups=[])
         seeded.campaign = campaigns.get_or_raise(session, known(seeded.campaign.id))

@@ -28,7 +28,7 @@ from pledgeflow.mail.render import EMAIL_TEMPLATES, EmailRenderer
 from pledgeflow.worker import email_delivery
 from services import escalations, notifications
 from services.notifications import MailRef
-from services.report_notifications import REPORT_COMPOSERS
+from services.notifications.registry import REVIEW_COMPOSERS
 from services.reviews import reports
 from tests.conftest import TEST_SECRET
 from tests.helpers import app_without_temporal, asgi_client, csrf_from, eventually, running_workers
@@ -147,7 +147,7 @@ def test_every_report_email_composes_and_renders_in_en_and_fr(settings, db):
         "report_sent_back": {"report_id": revision, "due_at": due.isoformat()},
         "standing_changed": {"report_id": revision, "from": "good", "to": "overdue", "audience": "signatory"},
     }
-    assert set(refs) == set(REPORT_COMPOSERS) and set(refs) <= set(EMAIL_TEMPLATES)
+    assert set(refs) == set(REVIEW_COMPOSERS) and set(refs) <= set(EMAIL_TEMPLATES)
     links = email_delivery(settings, db)._links
     renderer = EmailRenderer(PROJECT_ROOT / "templates")
     rendered = {}

@@ -15,6 +15,7 @@ from pledgeflow.db import session_scope
 from pledgeflow.errors import Conflict, Unauthorized
 from services import audit, invitations, signatures, users
 from tests import factories
+from workflows.pledge_messages import Signer
 
 pytestmark = pytest.mark.db
 
@@ -45,12 +46,8 @@ def test_signature_is_recorded_once(db):
     kwargs = dict(
         invitation_id=invitation_id,
         receipt_id="PF-0000000000000001",
-        signer_name="A",
-        signer_title="B",
-        publish_name=False,
+        signer=Signer(name="A", title="B", publish_name=False, ip="127.0.0.1", user_agent="x"),
         signed_at=utcnow(),
-        ip="127.0.0.1",
-        user_agent="x",
     )
     with session_scope(db) as session:
         first = signatures.record(session, **kwargs)

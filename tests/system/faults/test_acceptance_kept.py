@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EARLIER_ATTEMPT_REPLY, EmailActivities, EmailDelivery, EmailJob, SendEmailInput
-from models.email_message import EmailMessage, EmailStatus
+from models.email_message import EmailKind, EmailMessage, EmailStatus
 from models.invitation import InvitationStatus
 from pledgeflow.dev.mail_sink import SmtpFaults
 from pledgeflow.mail.acceptance import AcceptanceJournal, accepted_in
@@ -26,7 +26,7 @@ PLANNED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 def _request(invitation_id: int) -> SendEmailInput:
     return SendEmailInput(
-        kind="invitation",
+        kind=EmailKind.invitation,
         workflow_id="pledge-kept",
         step=f"invitation-{invitation_id}",
         planned_at=PLANNED,
@@ -90,7 +90,7 @@ async def test_every_acceptance_is_heartbeated_and_the_journal_empties(settings,
     delivery._journal = journal = AcceptanceJournal(tmp_path / "accepted")
     jobs = [
         EmailJob(
-            kind="invitation",
+            kind=EmailKind.invitation,
             message_id=delivery.message_id("pledge-beat", f"invitation-{i.id}"),
             planned_at=PLANNED,
             invitation_id=i.id or 0,
@@ -119,7 +119,7 @@ async def test_database_drops_after_the_250_never_send_a_mail_twice(settings, db
     delivery = email_delivery(settings, db)
     jobs = [
         EmailJob(
-            kind="invitation",
+            kind=EmailKind.invitation,
             message_id=delivery.message_id("pledge-drops", f"invitation-{i.id}"),
             planned_at=PLANNED,
             invitation_id=i.id or 0,

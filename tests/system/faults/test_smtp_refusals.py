@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, SendEmailInput
 from models.contact import ContactUpdate
-from models.email_message import EmailMessage, EmailStatus
+from models.email_message import EmailKind, EmailMessage, EmailStatus
 from models.invitation import InvitationStatus
 from pledgeflow.db import session_scope
 from pledgeflow.dev.mail_sink import REFUSED_DOMAIN, SmtpFaults, Tally
@@ -24,7 +24,7 @@ PLANNED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 def _request(invitation_id: int) -> SendEmailInput:
     return SendEmailInput(
-        kind="invitation",
+        kind=EmailKind.invitation,
         workflow_id="pledge-refusals",
         step=f"invitation-{invitation_id}",
         planned_at=PLANNED,

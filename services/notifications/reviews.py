@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from models.email_message import EmailKind
 from models.escalation import Escalation
 from models.report import Report, ReportStatus
 from models.review import ReviewSettings
@@ -20,9 +21,8 @@ from pledgeflow.errors import Conflict, InvalidInput, not_found
 from pledgeflow.links import LinkPurpose
 from services import invitations
 from services.invitations import InvitationView
-from services.notifications import (
+from services.notifications.base import (
     COORDINATOR_LOCALE,
-    Composer,
     Draft,
     LinkContext,
     MailRef,
@@ -106,7 +106,7 @@ def _basics(mail: ReportMail) -> dict[str, Any]:
     }
 
 
-def _to_signatory(kind: str, mail: ReportMail, context: dict[str, Any]) -> Draft:
+def _to_signatory(kind: EmailKind, mail: ReportMail, context: dict[str, Any]) -> Draft:
     return Draft(
         kind=kind,
         to=[mail.view.contact.email],
@@ -118,7 +118,7 @@ def _to_signatory(kind: str, mail: ReportMail, context: dict[str, Any]) -> Draft
 
 
 def _to_reviewer(
-    kind: str, mail: ReportMail, links: LinkContext, ref: MailRef, context: dict[str, Any]
+    kind: EmailKind, mail: ReportMail, links: LinkContext, ref: MailRef, context: dict[str, Any]
 ) -> Draft:
     # The reviewer the cycle names (its terms were read when it opened). One the campaign has
     # dropped since still gets the email; the review page refuses their decision.
@@ -157,14 +157,16 @@ def _to_reviewer(
 def report_request(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """A cycle opened: the period, the due date and the link to the report form."""
     mail = _load(session, ref)
-    return _to_signatory("report_request", mail, {"link": report_link(links, mail.report, ref.planned_at)})
+    return _to_signatory(
+        EmailKind.report_request, mail, {"link": report_link(links, mail.report, ref.planned_at)}
+    )
 
 
 def report_reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Reminder n of m before the report's due date, with the link."""
     mail = _load(session, ref)
     return _to_signatory(
-        "report_reminder",
+        EmailKind.report_reminder,
         mail,
         {
             "number": int(ref.params.get("number", 1)),
@@ -182,7 +184,7 @@ def report_escalation(session: Session, links: LinkContext, ref: MailRef) -> Dra
         raise not_found("escalation", ref.params["escalation_id"])
     levels = int(ref.params.get("levels", row.level))
     return Draft(
-        kind="report_escalation",
+        kind=EmailKind.report_escalation,
         to=[row.recipient_email],
         cc=[c for c in (row.cc or "").split(", ") if c],
         locale=mail.view.contact.locale if row.recipient_role in SIGNATORY_ROLES else COORDINATOR_LOCALE,
@@ -208,7 +210,7 @@ def report_accepted(session: Session, links: LinkContext, ref: MailRef) -> Draft
     """A reviewer accepted the report."""
     mail = _load(session, ref)
     return _to_signatory(
-        "report_accepted",
+        EmailKind.report_accepted,
         mail,
         {
             "decided_at": local_time(mail.report.decided_at, mail.timezone),
@@ -249,7 +251,7 @@ def report_sent_back(session: Session, links: LinkContext, ref: MailRef) -> Draf
     due = ref.params.get("due_at")
     due_at = datetime.fromisoformat(str(due)) if due else mail.report.due_at
     draft = _to_signatory(
-        "report_sent_back",
+        EmailKind.report_sent_back,
         mail,
         {
             "previous_version": previous.version,
@@ -267,13 +269,13 @@ def report_sent_back(session: Session, links: LinkContext, ref: MailRef) -> Draf
 
 def review_request(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """A report was submitted: to one reviewer, with their own review link."""
-    return _to_reviewer("review_request", _load(session, ref), links, ref, {})
+    return _to_reviewer(EmailKind.review_request, _load(session, ref), links, ref, {})
 
 
 def review_reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Reminder n of m to one reviewer before the review's due date."""
     return _to_reviewer(
-        "review_reminder",
+        EmailKind.review_reminder,
         _load(session, ref),
         links,
         ref,
@@ -300,7 +302,7 @@ def standing_changed(session: Session, links: LinkContext, ref: MailRef) -> Draf
     }
     if audience == "coordinator":
         return Draft(
-            kind="standing_changed",
+            kind=EmailKind.standing_changed,
             to=[coordinator_address(mail.view.campaign)],
             locale=COORDINATOR_LOCALE,
             campaign_id=mail.view.campaign.id,
@@ -309,16 +311,4 @@ def standing_changed(session: Session, links: LinkContext, ref: MailRef) -> Draf
         )
     if audience != "signatory":
         raise InvalidInput.for_field("params.audience", "'signatory' or 'coordinator'")
-    return _to_signatory("standing_changed", mail, context)
-
-
-REPORT_COMPOSERS: dict[str, Composer] = {
-    "report_request": report_request,
-    "report_reminder": report_reminder,
-    "report_escalation": report_escalation,
-    "review_request": review_request,
-    "review_reminder": review_reminder,
-    "report_accepted": report_accepted,
-    "report_sent_back": report_sent_back,
-    "standing_changed": standing_changed,
-}
+    return _to_signatory(EmailKind.standing_changed, mail, context)

@@ -1,89 +1,37 @@
-"""Compose each kind of email from the records: who gets it, in which language, with what."""
+"""Compose the emails about one invitation: the invitation, the chase, the answers, the pact."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.campaign import Campaign
+from models.email_message import EmailKind
+from models.email_params import (
+    CancellationParams,
+    DeadlineParams,
+    EscalationParams,
+    InvitationParams,
+    ReminderParams,
+    WithdrawalParams,
+)
 from models.escalation import Escalation
 from models.invitation import Invitation, InvitationStatus
 from models.organisation import Organisation
-from models.pledge import Pledge
 from pledgeflow.errors import Conflict, not_found
-from pledgeflow.links import LinkPurpose, LinkSigner
+from pledgeflow.links import LinkPurpose
 from services import campaigns, invitations, signatures
 from services.invitations import InvitationView
-
-COORDINATOR_LOCALE = "en"
-
-
-@dataclass
-class LinkContext:
-    """What composers need to build links."""
-
-    signer: LinkSigner
-    base_url: str
-    ttl: timedelta
-
-
-@dataclass
-class MailRef:
-    """What an email is about: an invitation, or (for campaign-wide notices) a campaign."""
-
-    planned_at: datetime
-    invitation_id: int = 0
-    campaign_id: int = 0
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Draft:
-    """An email before rendering: its kind, recipients, language and template values."""
-
-    kind: str
-    to: list[str]
-    locale: str
-    context: dict[str, Any]
-    cc: list[str] = field(default_factory=list)
-    campaign_id: int | None = None
-    invitation_id: int | None = None
-
-
-def pledge_context(pledge: Pledge) -> dict[str, Any]:
-    """The pledge as templates show it."""
-    return {
-        "title": pledge.title,
-        "introduction": pledge.introduction,
-        "version": pledge.version,
-        "sha256": pledge.sha256,
-        "commitments": [
-            {"key": c.key, "text": c.text, "factors": [f.value for f in c.factors]}
-            for c in pledge.commitment_models()
-        ],
-    }
-
-
-def coordinator_address(campaign: Campaign) -> str:
-    """Where notices for the coordinator go."""
-    if not campaign.coordinator_email:
-        raise Conflict(f"campaign {campaign.id} has no coordinator email for notices")
-    return str(campaign.coordinator_email)
-
-
-def link(links: LinkContext, purpose: LinkPurpose, subject_id: int, issued_at: datetime, path: str) -> str:
-    """A signed link for a page, valid for the configured time."""
-    token = links.signer.make(subject_id, purpose, issued_at + links.ttl)
-    return f"{links.base_url}/{path}/{token}"
-
-
-def deadline_of(view: InvitationView) -> date | None:
-    """The invitation's own deadline, or the campaign's."""
-    return view.invitation.deadline or view.campaign.signature_deadline
+from services.notifications.base import (
+    COORDINATOR_LOCALE,
+    Draft,
+    LinkContext,
+    MailRef,
+    coordinator_address,
+    deadline_of,
+    link,
+    pledge_context,
+)
 
 
 def _invitation_basics(view: InvitationView) -> dict[str, Any]:
@@ -99,7 +47,7 @@ def _invitation_basics(view: InvitationView) -> dict[str, Any]:
     }
 
 
-def _to_contact(kind: str, view: InvitationView, context: dict[str, Any]) -> Draft:
+def _to_contact(kind: EmailKind, view: InvitationView, context: dict[str, Any]) -> Draft:
     return Draft(
         kind=kind,
         to=[view.contact.email],
@@ -110,7 +58,7 @@ def _to_contact(kind: str, view: InvitationView, context: dict[str, Any]) -> Dra
     )
 
 
-def _to_coordinator(kind: str, view: InvitationView, context: dict[str, Any]) -> Draft:
+def _to_coordinator(kind: EmailKind, view: InvitationView, context: dict[str, Any]) -> Draft:
     return Draft(
         kind=kind,
         to=[coordinator_address(view.campaign)],
@@ -128,12 +76,12 @@ def invitation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """The invitation to sign, with the link, to the invited contact."""
     view = invitations.view(session, ref.invitation_id)
     return _to_contact(
-        "invitation",
+        EmailKind.invitation,
         view,
         {
             "pledge": pledge_context(view.pledge),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
-            "reopened": bool(ref.params.get("reopened")),
+            "reopened": InvitationParams.read(ref.params).reopened,
         },
     )
 
@@ -145,7 +93,7 @@ def signature_confirmation(session: Session, links: LinkContext, ref: MailRef) -
     if signature is None:
         raise Conflict(f"invitation {ref.invitation_id} has no signature to confirm yet")
     return _to_contact(
-        "signature_confirmation",
+        EmailKind.signature_confirmation,
         view,
         {
             "signer_name": signature.signer_name,
@@ -163,7 +111,7 @@ def signature_confirmation(session: Session, links: LinkContext, ref: MailRef) -
 def decline_notice(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Tells the coordinator that an organisation declined, and why."""
     view = invitations.view(session, ref.invitation_id)
-    return _to_coordinator("decline_notice", view, {"reason": view.invitation.decline_reason or ""})
+    return _to_coordinator(EmailKind.decline_notice, view, {"reason": view.invitation.decline_reason or ""})
 
 
 def delegation_notice(session: Session, links: LinkContext, ref: MailRef) -> Draft:
@@ -172,7 +120,7 @@ def delegation_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
     if view.delegated_by is None:
         raise Conflict(f"invitation {ref.invitation_id} was not delegated")
     draft = _to_contact(
-        "delegation_notice",
+        EmailKind.delegation_notice,
         view,
         {
             "delegator_name": view.delegated_by.name,
@@ -187,12 +135,13 @@ def delegation_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
 def reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Reminder number n of the planned ones, with the deadline and the link."""
     view = invitations.view(session, ref.invitation_id)
+    params = ReminderParams.read(ref.params)
     return _to_contact(
-        "reminder",
+        EmailKind.reminder,
         view,
         {
-            "number": int(ref.params.get("number", 1)),
-            "total": int(ref.params.get("total", 1)),
+            "number": int(params.number),
+            "total": int(params.total),
             "pledge": pledge_context(view.pledge),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
         },
@@ -202,14 +151,15 @@ def reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
 def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """One level of the ladder, to the recipient recorded on the escalation."""
     view = invitations.view(session, ref.invitation_id)
-    row = session.get(Escalation, int(ref.params["escalation_id"]))
+    params = EscalationParams.read(ref.params)
+    row = session.get(Escalation, int(params.escalation_id))
     if row is None:
-        raise not_found("escalation", ref.params["escalation_id"])
+        raise not_found("escalation", params.escalation_id)
     locale = (
         view.contact.locale if row.recipient_role in ("contact", "escalation_contact") else COORDINATOR_LOCALE
     )
     return Draft(
-        kind="escalation",
+        kind=EmailKind.escalation,
         to=[row.recipient_email],
         cc=[c for c in (row.cc or "").split(", ") if c],
         locale=locale,
@@ -218,11 +168,11 @@ def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         context={
             **_invitation_basics(view),
             "level": row.level,
-            "levels": int(ref.params.get("levels", row.level)),
+            "levels": int(params.levels or row.level),
             "recipient_role": row.recipient_role,
             # The planned recipient had no address (no escalation contact on file): say so.
-            "fallback": row.recipient_role != ref.params.get("role", row.recipient_role),
-            "last_level": bool(ref.params.get("last_level")),
+            "fallback": row.recipient_role != (params.role or row.recipient_role),
+            "last_level": bool(params.last_level),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s")
             if row.recipient_role == "contact"
             else "",
@@ -232,17 +182,17 @@ def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
 
 def expiry_notice(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """The invitation expired at the deadline; whom to contact."""
-    return _to_contact("expiry_notice", invitations.view(session, ref.invitation_id), {})
+    return _to_contact(EmailKind.expiry_notice, invitations.view(session, ref.invitation_id), {})
 
 
 def deadline_extended(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """The deadline moved; the new date and the link."""
     view = invitations.view(session, ref.invitation_id)
     return _to_contact(
-        "deadline_extended",
+        EmailKind.deadline_extended,
         view,
         {
-            "deadline": str(ref.params.get("deadline") or (deadline_of(view) or "")),
+            "deadline": str(DeadlineParams.read(ref.params).deadline or (deadline_of(view) or "")),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
         },
     )
@@ -253,11 +203,11 @@ def withdrawal_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
     view = invitations.view(session, ref.invitation_id)
     signature = signatures.for_invitation(session, ref.invitation_id)
     return _to_coordinator(
-        "withdrawal_notice",
+        EmailKind.withdrawal_notice,
         view,
         {
             "reason": signature.withdrawal_reason if signature else "",
-            "after_in_force": bool(ref.params.get("after_in_force")),
+            "after_in_force": bool(WithdrawalParams.read(ref.params).after_in_force),
         },
     )
 
@@ -265,7 +215,8 @@ def withdrawal_notice(session: Session, links: LinkContext, ref: MailRef) -> Dra
 def campaign_cancelled(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """Everyone invited is told that the campaign was cancelled."""
     view = invitations.view(session, ref.invitation_id)
-    return _to_contact("campaign_cancelled", view, {"reason": str(ref.params.get("reason", ""))})
+    reason = CancellationParams.read(ref.params).reason
+    return _to_contact(EmailKind.campaign_cancelled, view, {"reason": str(reason)})
 
 
 def _signatory_names(session: Session, campaign_id: int) -> list[str]:
@@ -282,12 +233,12 @@ def pact_in_force(session: Session, links: LinkContext, ref: MailRef) -> Draft:
     """The pact is in force: to a signatory (by invitation) or the coordinator (by campaign)."""
     if ref.invitation_id:
         view = invitations.view(session, ref.invitation_id)
-        draft = _to_contact("pact_in_force", view, {})
+        draft = _to_contact(EmailKind.pact_in_force, view, {})
         campaign = view.campaign
     else:
         campaign = campaigns.get_or_raise(session, ref.campaign_id)
         draft = Draft(
-            kind="pact_in_force",
+            kind=EmailKind.pact_in_force,
             to=[coordinator_address(campaign)],
             locale=COORDINATOR_LOCALE,
             campaign_id=campaign.id,
@@ -301,74 +252,3 @@ def pact_in_force(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         }
     )
     return draft
-
-
-# ---- about a whole campaign, to its coordinator ---------------------------------------
-
-
-def _coordinator_notice(kind: str) -> Callable[[Session, LinkContext, MailRef], Draft]:
-    def compose(session: Session, links: LinkContext, ref: MailRef) -> Draft:
-        campaign = campaigns.get_or_raise(session, ref.campaign_id)
-        return Draft(
-            kind=kind,
-            to=[coordinator_address(campaign)],
-            locale=COORDINATOR_LOCALE,
-            campaign_id=campaign.id,
-            context={"campaign_title": campaign.title, "campaign_id": campaign.id, **ref.params},
-        )
-
-    compose.__doc__ = f"The coordinator's '{kind}' notice about the whole campaign."
-    return compose
-
-
-def audit_checkpoint(session: Session, links: LinkContext, ref: MailRef) -> Draft:
-    """The audit log's head hash, to one auditor."""
-    return Draft(
-        kind="audit_checkpoint",
-        to=[str(ref.params["auditor"])],
-        locale=COORDINATOR_LOCALE,
-        context={
-            key: ref.params.get(key)
-            for key in ("head_seq", "head_hash", "intact", "first_bad_seq", "problem", "taken_at")
-        },
-    )
-
-
-Composer = Callable[[Session, LinkContext, MailRef], Draft]
-
-COMPOSERS: dict[str, Composer] = {
-    "invitation": invitation,
-    "signature_confirmation": signature_confirmation,
-    "decline_notice": decline_notice,
-    "delegation_notice": delegation_notice,
-    "reminder": reminder,
-    "escalation": escalation,
-    "expiry_notice": expiry_notice,
-    "deadline_extended": deadline_extended,
-    "withdrawal_notice": withdrawal_notice,
-    "campaign_cancelled": campaign_cancelled,
-    "pact_in_force": pact_in_force,
-    "progress_notice": _coordinator_notice("progress_notice"),
-    "quorum_unreachable": _coordinator_notice("quorum_unreachable"),
-    "quorum_broken": _coordinator_notice("quorum_broken"),
-    "audit_checkpoint": audit_checkpoint,
-}
-
-
-def _register_report_composers() -> None:
-    # Imported here: the report composers build on this module's Draft, MailRef and helpers.
-    from services.report_notifications import REPORT_COMPOSERS
-
-    COMPOSERS.update(REPORT_COMPOSERS)
-
-
-_register_report_composers()
-
-
-def compose(session: Session, links: LinkContext, *, kind: str, ref: MailRef) -> Draft:
-    """The draft for one kind of email; an unknown kind raises KeyError."""
-    try:
-        composer = COMPOSERS[kind]
-    except KeyError:
-        raise KeyError(f"no composer for email kind '{kind}'") from None
-    return composer(session, links, ref)
