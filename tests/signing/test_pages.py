@@ -20,7 +20,7 @@ from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import app_without_temporal, asgi_client, csrf_from, running_workers, sign_token
 from workflows import client as workflow_client
-from workflows.pledge_messages import Rejection, SignRequest
+from workflows.pledge_messages import Rejection, Signer, SignRequest
 
 
 @pytest_asyncio.fixture
@@ -169,12 +169,8 @@ async def test_a_signed_invitations_links_show_the_signature_and_open_the_withdr
             session,
             invitation_id=invitation_id,
             receipt_id="PF-TEST1",
-            signer_name="Kwame Mensah",
-            signer_title="Director",
-            publish_name=True,
+            signer=Signer(name="Kwame Mensah", title="Director", publish_name=True),
             signed_at=datetime.now(UTC),
-            ip=None,
-            user_agent=None,
         )
     used = await page_site.get(f"/s/{token}")
     assert used.status_code == 409 and "already signed" in used.text and "Kwame Mensah" in used.text
