@@ -27,7 +27,6 @@ from api.app import create_app
 from models.user import Role
 from pledgeflow.cli.main import app as cli
 from pledgeflow.config import get_settings
-from pledgeflow.db import get_engine
 from pledgeflow.dev.binaries import temporal_cli
 from services.audit.history import export, replay, upload
 from services.audit.history.timeline import chain_timeline
@@ -38,6 +37,9 @@ from workflows.campaign import CampaignWorkflow
 from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeWorkflow, _Effect
 from workflows.pledge_messages import DelegateRequest, PledgeInput, PledgeView, SignRequest
+
+# Temporal histories: exported, replayed, told as a timeline (the audit chain: tests/signing/test_records.py).
+pytestmark = pytest.mark.any_database
 
 HISTORIES = Path(__file__).parent / "histories"
 SIGNED = HISTORIES / "sign-pledge.json"
@@ -477,19 +479,8 @@ def test_unknown_names_still_read_as_sentences():
 # ---- the audit log's chain -----------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(monkeypatch, database_url, db):
-    """The command line pointed at the test database."""
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-
-
-async def test_verify_names_the_first_altered_entry(api, cli_env):
-    db = cli_env
+async def test_verify_names_the_first_altered_entry(api, cli_db):
+    db = cli_db
     factories.campaign_with_invitees(db, count=2)
     auditor = bearer(token_for(db, Role.auditor))
     intact = (await api.get("/audit/verify", headers=auditor)).json()
@@ -527,9 +518,9 @@ def test_cli_reports_a_divergence_with_exit_1(monkeypatch):
 
 
 def test_cli_exports_replays_and_tells_a_running_workflow(
-    ts_env, settings, cli_env, mailbox, monkeypatch, tmp_path
+    ts_env, settings, cli_db, mailbox, monkeypatch, tmp_path
 ):
-    db = cli_env
+    db = cli_db
     address = ts_env.client.service_client.config.target_host
 
     async def launch():
