@@ -55,14 +55,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
+    """Delete every row, dependent tables first. (Not TRUNCATE: on PostgreSQL it took 0.16 s a call,
+    as it makes each table anew; deleting the few rows a test leaves takes milliseconds.)"""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
-        else:
-            for name in tables:
-                connection.execute(text(f'DELETE FROM "{name}"'))
+        for name in tables:
+            connection.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest.fixture
