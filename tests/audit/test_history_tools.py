@@ -38,9 +38,6 @@ from workflows.ids import pledge_workflow_id
 from workflows.pledge import PledgeWorkflow, _Effect
 from workflows.pledge_messages import DelegateRequest, PledgeInput, PledgeView, SignRequest
 
-# Temporal histories: exported, replayed, told as a timeline (the audit chain: tests/signing/test_records.py).
-pytestmark = pytest.mark.any_database
-
 HISTORIES = Path(__file__).parent / "histories"
 SIGNED = HISTORIES / "sign-pledge.json"
 
@@ -168,6 +165,7 @@ def upload_of(data: bytes, name: str = "history.json") -> dict[str, Any]:
 # ---- export ------------------------------------------------------------------------------
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_export_round_trips_through_from_json(api, ts_env, settings, db, mailbox):
     auditor = token_for(db, Role.auditor)
     async with running_workers(ts_env.client, settings, db):
@@ -221,6 +219,7 @@ async def test_export_is_what_the_temporal_cli_prints(dev_env):
     assert upload.read_history(printed.encode()).events == WorkflowHistory.from_json(workflow_id, ours).events
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_a_continued_workflow_is_exported_run_by_run(api, ts_env, db):
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
     workflow_id = f"countdown-{uuid.uuid4().hex[:8]}"
@@ -247,6 +246,7 @@ async def test_a_continued_workflow_is_exported_run_by_run(api, ts_env, db):
 # ---- replay ------------------------------------------------------------------------------
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_a_stored_history_replays_cleanly(api, db):
     verdict = await replay.replay(upload.read_history_file(SIGNED))
     assert verdict.clean and verdict.describe().startswith("replayed cleanly")
@@ -296,6 +296,7 @@ async def test_replay_locates_code_that_fails_at_its_workflow_task():
     assert verdict.describe().startswith(f"fails at event {task_started} (WorkflowTaskStarted)")
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_replay_endpoint_reports_a_divergence_and_keeps_working(api, db, monkeypatch):
     auditor = bearer(token_for(db, Role.auditor))
     expected = first_event(
@@ -315,6 +316,7 @@ async def test_replay_endpoint_reports_a_divergence_and_keeps_working(api, db, m
     assert response.status_code == 200 and response.json()["clean"] is True
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_replay_of_a_running_workflow_by_id(api, ts_env, settings, db, mailbox):
     async with running_workers(ts_env.client, settings, db):
         seeded = await launch_one(ts_env, settings, db, mailbox)
@@ -329,6 +331,7 @@ async def test_replay_of_a_running_workflow_by_id(api, ts_env, settings, db, mai
     )
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_bad_uploads_are_problems_that_name_the_field(api, db):
     auditor = bearer(token_for(db, Role.auditor))
     stored = json.loads(SIGNED.read_text())
@@ -517,6 +520,7 @@ def test_cli_reports_a_divergence_with_exit_1(monkeypatch):
     assert result.exit_code == 1 and "diverges at event" in result.output, result.output
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 def test_cli_exports_replays_and_tells_a_running_workflow(
     ts_env, settings, cli_db, mailbox, monkeypatch, tmp_path
 ):
