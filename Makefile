@@ -27,12 +27,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+# Two passes, chosen by markers (the rule is in pyproject.toml's `markers`): the SQLite pass runs
+# every test but those that make a PostgreSQL database of their own (`postgres`); the PostgreSQL
+# pass runs those and the tests that use the database (`db`, given automatically to every test that
+# uses the `engine` fixture) unless their file says the database kind cannot matter (`any_database`).
+SQLITE_TESTS := not postgres
+POSTGRES_TESTS := (db and not any_database) or postgres
 
 test-sqlite: $(STAMP) chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "$(SQLITE_TESTS)"
 
-test-postgres: $(STAMP) chromium
-	PLEDGEFLOW_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+test-postgres: $(STAMP)
+	PLEDGEFLOW_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "$(POSTGRES_TESTS)"
 
 test: lint test-sqlite test-postgres
 

@@ -28,7 +28,6 @@ from models.email_message import EmailKind
 from models.user import Role
 from pledgeflow.cli.main import app as cli
 from pledgeflow.config import get_settings
-from pledgeflow.db import get_engine
 from pledgeflow.dev.binaries import temporal_cli
 from services.audit.history import export, replay, upload
 from services.audit.history.timeline import chain_timeline
@@ -168,6 +167,7 @@ def upload_of(data: bytes, name: str = "history.json") -> dict[str, Any]:
 # ---- export ------------------------------------------------------------------------------
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_export_round_trips_through_from_json(api, ts_env, settings, db, mailbox):
     auditor = token_for(db, Role.auditor)
     async with running_workers(ts_env.client, settings, db):
@@ -221,6 +221,7 @@ async def test_export_is_what_the_temporal_cli_prints(dev_env):
     assert upload.read_history(printed.encode()).events == WorkflowHistory.from_json(workflow_id, ours).events
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_a_continued_workflow_is_exported_run_by_run(api, ts_env, db):
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
     workflow_id = f"countdown-{uuid.uuid4().hex[:8]}"
@@ -247,6 +248,7 @@ async def test_a_continued_workflow_is_exported_run_by_run(api, ts_env, db):
 # ---- replay ------------------------------------------------------------------------------
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_a_stored_history_replays_cleanly(api, db):
     verdict = await replay.replay(upload.read_history_file(SIGNED))
     assert verdict.clean and verdict.describe().startswith("replayed cleanly")
@@ -296,6 +298,7 @@ async def test_replay_locates_code_that_fails_at_its_workflow_task():
     assert verdict.describe().startswith(f"fails at event {task_started} (WorkflowTaskStarted)")
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_replay_endpoint_reports_a_divergence_and_keeps_working(api, db, monkeypatch):
     auditor = bearer(token_for(db, Role.auditor))
     expected = first_event(
@@ -315,6 +318,7 @@ async def test_replay_endpoint_reports_a_divergence_and_keeps_working(api, db, m
     assert response.status_code == 200 and response.json()["clean"] is True
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_replay_of_a_running_workflow_by_id(api, ts_env, settings, db, mailbox):
     async with running_workers(ts_env.client, settings, db):
         seeded = await launch_one(ts_env, settings, db, mailbox)
@@ -329,6 +333,7 @@ async def test_replay_of_a_running_workflow_by_id(api, ts_env, settings, db, mai
     )
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_bad_uploads_are_problems_that_name_the_field(api, db):
     auditor = bearer(token_for(db, Role.auditor))
     stored = json.loads(SIGNED.read_text())
@@ -479,19 +484,8 @@ def test_unknown_names_still_read_as_sentences():
 # ---- the audit log's chain -----------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(monkeypatch, database_url, db):
-    """The command line pointed at the test database."""
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-
-
-async def test_verify_names_the_first_altered_entry(api, cli_env):
-    db = cli_env
+async def test_verify_names_the_first_altered_entry(api, cli_db):
+    db = cli_db
     factories.campaign_with_invitees(db, count=2)
     auditor = bearer(token_for(db, Role.auditor))
     intact = (await api.get("/audit/verify", headers=auditor)).json()
@@ -528,10 +522,11 @@ def test_cli_reports_a_divergence_with_exit_1(monkeypatch):
     assert result.exit_code == 1 and "diverges at event" in result.output, result.output
 
 
+@pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 def test_cli_exports_replays_and_tells_a_running_workflow(
-    ts_env, settings, cli_env, mailbox, monkeypatch, tmp_path
+    ts_env, settings, cli_db, mailbox, monkeypatch, tmp_path
 ):
-    db = cli_env
+    db = cli_db
     address = ts_env.client.service_client.config.target_host
 
     async def launch():

@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import pytest_asyncio
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -31,6 +32,8 @@ from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import DelegateRequest, ReopenRequest, SignRequest
 from workflows.quiet_hours import QuietWindow, next_allowed
+
+pytestmark = pytest.mark.any_database  # when each email goes out; the records have their own db tests
 
 NPT = ZoneInfo("Asia/Kathmandu")
 ACCRA = ZoneInfo("Africa/Accra")

@@ -29,6 +29,8 @@ from workflows.chasing import ChasePlan, QuietWindow
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import PledgeInput, ReopenRequest, SignRequest
 
+pytestmark = pytest.mark.any_database  # when each email goes out; the records have their own db tests
+
 DAY = timedelta(days=1)
 CHASE_KINDS = ("reminder", "escalation", "expiry_notice", "deadline_extended")
 NO_QUIET = QuietHours(enabled=False)

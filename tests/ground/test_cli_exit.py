@@ -19,6 +19,7 @@ from tests.workerproc import worker_env
 from workflows import client as workflow_client
 
 PLEDGEFLOW = str(Path(sys.executable).parent / "pledgeflow")
+pytestmark = pytest.mark.any_database  # exit codes and what a failure prints
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def test_an_unexpected_error_is_one_line_and_no_command_shows_local_variables():
     assert (app.pretty_exceptions_enable, app.pretty_exceptions_show_locals) == (False, False)
 
 
+@pytest.mark.postgres
 async def test_an_unmigrated_postgresql_database_gets_the_same_line(tmp_path):
     from tests.system.test_migrations import temporary_postgres_database
 

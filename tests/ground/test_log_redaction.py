@@ -27,6 +27,8 @@ from tests.helpers import csrf_from, running_workers, sign_token
 from tests.serving import serving
 from workflows import client as workflow_client
 
+pytestmark = pytest.mark.any_database  # what a process writes to its logs
+
 API_TOKEN = "pf_" + "Q7x-" * 10 + "abc"
 
 

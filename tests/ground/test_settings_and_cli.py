@@ -8,8 +8,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from pledgeflow.cli.main import app
-from pledgeflow.config import DEFAULT_SECRET_KEY, Settings, get_settings
-from pledgeflow.db import get_engine
+from pledgeflow.config import DEFAULT_SECRET_KEY, Settings
 from services import users
 
 
@@ -32,28 +31,18 @@ def test_default_secret_is_refused_outside_development():
         Settings(env="production", secret_key="short")
 
 
-@pytest.fixture
-def cli_database(monkeypatch, database_url, db):
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-
-
-def test_token_create_prints_a_token_that_authenticates(cli_database):
+def test_token_create_prints_a_token_that_authenticates(cli_db):
     result = CliRunner().invoke(
         app, ["token", "create", "--email", "Auditor@Example.org", "--role", "auditor"]
     )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()  # the expiry is told on stderr
     assert token.startswith("pf_")
-    with Session(cli_database) as session:
+    with Session(cli_db) as session:
         user = users.authenticate(session, token)
         assert (user.email, user.role.value) == ("auditor@example.org", "auditor")
 
 
-def test_token_create_refuses_a_bad_email(cli_database):
+def test_token_create_refuses_a_bad_email(cli_db):
     result = CliRunner().invoke(app, ["token", "create", "--email", "not an email"])
     assert result.exit_code == 2 and "--email" in result.output

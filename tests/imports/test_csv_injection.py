@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 
 from models.organisation import Organisation
 from pledgeflow.cli.main import app as cli_app
-from pledgeflow.config import get_settings
-from pledgeflow.db import get_engine, session_scope
+from pledgeflow.db import session_scope
 from services import campaigns, signatures
 from services.imports.formulas import formula_sign, neutralise
 from services.reviews import report_summary
@@ -134,16 +133,6 @@ async def test_the_reports_csv_route_writes_organisation_names_as_text(api, db):
     exported = await api.get(f"/campaigns/{seeded.campaign.id}/reports.csv", headers=bearer(seeded.token))
     assert exported.status_code == 200, exported.text
     assert _organisation_cells(exported.text) == sorted(["'" + HYPERLINK, "'" + DDE, "Tema Brokers"])
-
-
-@pytest.fixture
-def cli_db(monkeypatch, database_url, db):
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 def test_the_command_line_csv_writes_organisation_names_as_text(cli_db):

@@ -22,8 +22,7 @@ from models.imports import ImportReport, ImportRow
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
 from models.user import Role
 from pledgeflow.cli.main import app as cli_app
-from pledgeflow.config import get_settings
-from pledgeflow.db import get_engine, session_scope
+from pledgeflow.db import session_scope
 from pledgeflow.errors import Conflict, InvalidInput
 from services import audit, contacts, organisations
 from services.imports import stakeholders
@@ -753,20 +752,10 @@ async def test_api_imports_need_a_writer(api, db):
 # --- command line -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_database(monkeypatch, database_url, db):
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-
-
-def test_cli_dry_run_then_apply(cli_database, tmp_path):
-    factories.coordinator(cli_database)  # the --owner whose directory the file goes into
+def test_cli_dry_run_then_apply(cli_db, tmp_path):
+    factories.coordinator(cli_db)  # the --owner whose directory the file goes into
     owner = ["--owner", "coordinator@wco.example"]
-    base = counts(cli_database)[2]  # the owner's own audit entries
+    base = counts(cli_db)[2]  # the owner's own audit entries
     path = tmp_path / "stakeholders.csv"
     path.write_bytes(
         csv_bytes([row(), row(organisation="Tema Brokers", country="Atlantis", contact_email="a@tb.example")])
@@ -776,10 +765,10 @@ def test_cli_dry_run_then_apply(cli_database, tmp_path):
     dry = runner.invoke(cli_app, ["import", "stakeholders", str(path), *owner])
     assert dry.exit_code == 2, dry.output
     assert "refused" in dry.output and "'Atlantis' is not a country" in dry.output
-    assert counts(cli_database) == (0, 0, base)
+    assert counts(cli_db) == (0, 0, base)
 
     refused = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply", *owner])
-    assert refused.exit_code == 2 and counts(cli_database) == (0, 0, base)
+    assert refused.exit_code == 2 and counts(cli_db) == (0, 0, base)
 
     applied = runner.invoke(
         cli_app, ["import", "stakeholders", str(path), "--apply", "--accept-good-rows", "--json", *owner]
@@ -787,7 +776,7 @@ def test_cli_dry_run_then_apply(cli_database, tmp_path):
     assert applied.exit_code == 0, applied.output
     report = json.loads(applied.output)
     assert report["applied"] is True and report["summary"]["rows"]["refused"] == 1
-    assert counts(cli_database) == (1, 1, base + 1)
+    assert counts(cli_db) == (1, 1, base + 1)
 
     path.write_bytes(csv_bytes([row()]))
     again = runner.invoke(cli_app, ["import", "stakeholders", str(path), "--apply", *owner])
@@ -795,10 +784,10 @@ def test_cli_dry_run_then_apply(cli_database, tmp_path):
     assert "nothing to import" in again.output
 
 
-def test_cli_reports_a_file_level_error(cli_database, tmp_path):
+def test_cli_reports_a_file_level_error(cli_db, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("organisation,kind,country\nCafé,company,GH\n".encode("cp1252"))
-    factories.coordinator(cli_database)
+    factories.coordinator(cli_db)
     result = CliRunner().invoke(
         cli_app, ["import", "stakeholders", str(path), "--owner", "coordinator@wco.example"]
     )

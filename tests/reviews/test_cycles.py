@@ -27,6 +27,8 @@ from workflows.pledge_messages import SignRequest
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted
 
+pytestmark = pytest.mark.any_database  # when each review email goes out; the records have their own db tests
+
 DAY = timedelta(days=1)
 REVIEWER = "reviewer@monitor.example"
 

@@ -15,6 +15,7 @@ from workflows import client as workflow_client
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.any_database,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is installed by `make test`"),
 ]
 

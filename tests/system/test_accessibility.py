@@ -32,6 +32,7 @@ from workflows import client as workflow_client
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.any_database,
     pytest.mark.timeout(120),
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is installed by `make test`"),
 ]

@@ -128,6 +128,7 @@ def test_sqlite_ids_are_never_reused_after_migrating(tmp_path):
     assert without == [], f"tables whose ids SQLite may reuse: {without}"
 
 
+@pytest.mark.postgres
 def test_containers_starting_together_migrate_once():
     with temporary_postgres_database("pf_migrations") as url:
         errors: list[BaseException] = []

@@ -30,7 +30,7 @@ from tests.system.test_migrations import temporary_postgres_database
 from workflows import client as workflow_client
 from workflows.ids import pledge_workflow_id
 
-pytestmark = pytest.mark.devserver
+pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
 
 ORGANISATIONS = 450  # three batches of invitations, so both workers get some
 PLEDGEFLOW = str(Path(sys.executable).parent / "pledgeflow")

@@ -3,9 +3,8 @@ invitation is undeliverable in the workflow and in the database alike."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import Session
+from temporalio.client import Client
 
 from models.contact import ContactUpdate
 from models.invitation import InvitationStatus
@@ -18,6 +17,17 @@ from workflows import client as workflow_client
 from workflows.pledge import PledgeWorkflow
 
 
+async def _batch_waiting_to_retry(client: Client, campaign_id: int) -> None:
+    """Wait until the launch's batch has failed at least once and waits for its next attempt."""
+    handle = workflow_client.campaign_handle(client, campaign_id)
+
+    async def failed_attempts() -> list[bool]:
+        described = await handle.describe()
+        return [pending.HasField("last_failure") for pending in described.raw_description.pending_activities]
+
+    await eventually(failed_attempts, any, timeout=30)
+
+
 async def test_launch_is_not_complete_while_its_batch_is_still_retrying(dev_env, settings, db, mailbox):
     seeded = factories.campaign_with_invitees(db, count=3)
     factories.launch(db, seeded.campaign.id)
@@ -25,7 +35,7 @@ async def test_launch_is_not_complete_while_its_batch_is_still_retrying(dev_env,
     try:
         async with running_workers(dev_env.client, settings, db):
             await workflow_client.start_campaign(dev_env.client, settings, seeded.campaign.id)
-            await asyncio.sleep(3)  # the batch has failed once and is waiting to retry
+            await _batch_waiting_to_retry(dev_env.client, seeded.campaign.id)
             during = await workflow_client.campaign_progress(dev_env.client, seeded.campaign.id)
             assert (during.launch_complete, during.invited, during.undeliverable) == (False, 0, 0)
             mailbox.start()
@@ -48,7 +58,7 @@ async def test_a_launch_through_a_451_at_rcpt_invites_everyone(dev_env, settings
     mailbox.fail(SmtpFaults(rcpt="451 4.3.0 try again later"))
     async with running_workers(dev_env.client, settings, db):
         await workflow_client.start_campaign(dev_env.client, settings, seeded.campaign.id)
-        await asyncio.sleep(3)  # the batch has been refused and is waiting to retry
+        await _batch_waiting_to_retry(dev_env.client, seeded.campaign.id)
         during = await workflow_client.campaign_progress(dev_env.client, seeded.campaign.id)
         assert (during.launch_complete, during.invited, during.undeliverable) == (False, 0, 0)
         assert mailbox.messages == []
