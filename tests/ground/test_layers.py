@@ -11,19 +11,11 @@ import grimp
 
 ROOT_PACKAGES = ("api", "services", "activities", "workflows", "models", "pledgeflow")
 
-# The one cycle known today, removed by the core branch (services/notifications becomes a package
-# with one registry): the lead deletes this exception when merging it.
-ALLOWED_CYCLES = [frozenset({"services.notifications", "services.report_notifications"})]
-
 
 def _imports() -> dict[str, set[str]]:
     """Each module of the project and the modules of the project it imports."""
     graph = grimp.build_graph(*ROOT_PACKAGES, include_external_packages=False)
-    imports = {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
-    for allowed in ALLOWED_CYCLES:
-        for module in allowed:
-            imports[module] -= allowed
-    return imports
+    return {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
 
 
 def test_no_two_modules_import_each_other_through_a_cycle():

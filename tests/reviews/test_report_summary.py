@@ -8,15 +8,13 @@ import io
 from datetime import timedelta
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 from api.app import create_app
 from models.common import utcnow
 from models.report import ItemStatus, Standing
 from pledgeflow.cli.main import app as cli_app
-from pledgeflow.config import get_settings
-from pledgeflow.db import get_engine, session_scope
+from pledgeflow.db import session_scope
 from services.reviews import report_summary, reports
 from tests.reviews import records as rr
 
@@ -144,16 +142,6 @@ def test_standings_list_every_signatory(db):
         ("Organisation 3", "overdue"),
     ]
     assert entries[2].since is not None and entries[0].since is None
-
-
-@pytest.fixture
-def cli_db(monkeypatch, database_url, db):
-    monkeypatch.setenv("PLEDGEFLOW_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield db
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 def test_summary_from_the_command_line(cli_db):
