@@ -470,17 +470,3 @@ class CampaignWorkflow:
     def lifecycle(self) -> list[LifecycleEvent]:
         """The coordinator actions taken on this campaign, with who took them."""
         return list(self._state.history)
-
-
-__all__ = [
-    "AddInvitees",
-    "AddInviteesResult",
-    "CampaignInput",
-    "CampaignProgress",
-    "CampaignState",
-    "CampaignWorkflow",
-    "EndCampaign",
-    "ExtendDeadline",
-    "GroupProgress",
-    "LifecycleEvent",
-]

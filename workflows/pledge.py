@@ -48,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
         DelegateResult,
         EscalationHandled,
         InvitationUndeliverable,
-        MemberChange,
         PactInForce,
         PledgeInput,
         PledgeState,
@@ -505,28 +504,3 @@ def _require_future_date(value: str, zone: str, now: datetime) -> datetime:
     if moment <= now:
         raise ApplicationError(f"the deadline {value} has already passed", type=Rejection.invalid)
     return moment
-
-
-__all__ = [
-    "DATE_PATTERN",
-    "CampaignEnded",
-    "DeadlineChange",
-    "DeclineRequest",
-    "DeclineResult",
-    "DelegateRequest",
-    "DelegateResult",
-    "EscalationHandled",
-    "MemberChange",
-    "PactInForce",
-    "PledgeInput",
-    "PledgeState",
-    "PledgeView",
-    "PledgeWorkflow",
-    "Rejection",
-    "ReopenRequest",
-    "ReopenResult",
-    "SignRequest",
-    "SignResult",
-    "WithdrawRequest",
-    "WithdrawResult",
-]
