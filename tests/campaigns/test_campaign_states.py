@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from pledgeflow.dev.binaries import temporal_test_server
 from tests.campaigns.campaign_doubles import CampaignActivityDoubles, invitation_of
 from tests.helpers import eventually
 from workflows.campaign import CampaignWorkflow
@@ -35,18 +33,6 @@ from workflows.pledge_messages import MemberChange
 from workflows.quorum import GroupRule
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest_asyncio.fixture(scope="module")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own.
-
-    These tests skip days at a time. On the session's shared server (tests/conftest.py), late in
-    the whole suite, a skip timed out: work other tests left on it kept the server from skipping.
-    """
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    yield env
-    await env.shutdown()
 
 
 ORGANISATIONS = [1, 2, 3]
@@ -83,21 +69,21 @@ async def _now(value: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def launched(ts_env: WorkflowEnvironment, rule: GroupRule) -> AsyncIterator[Campaign]:
+async def launched(module_ts_env: WorkflowEnvironment, rule: GroupRule) -> AsyncIterator[Campaign]:
     """A campaign workflow on a fresh task queue, its three organisations invited."""
     queue = f"campaign-states-{uuid.uuid4()}"
     campaign_id = uuid.uuid4().int % 10**9
     doubles = CampaignActivityDoubles(list(ORGANISATIONS), rule)
     async with Worker(
-        ts_env.client, task_queue=queue, workflows=[CampaignWorkflow], activities=doubles.activities()
+        module_ts_env.client, task_queue=queue, workflows=[CampaignWorkflow], activities=doubles.activities()
     ):
-        handle = await ts_env.client.start_workflow(
+        handle = await module_ts_env.client.start_workflow(
             CampaignWorkflow.run,
             CampaignInput(campaign_id=campaign_id, task_queue=queue, email_task_queue=queue),
             id=campaign_workflow_id(campaign_id),
             task_queue=queue,
         )
-        campaign = Campaign(ts_env, handle, doubles)
+        campaign = Campaign(module_ts_env, handle, doubles)
         await campaign.progress_once(lambda p: p.launch_complete)
         try:
             yield campaign
@@ -110,8 +96,8 @@ AT_LEAST_TWO = GroupRule(name="customs", rule="at_least", n=2)
 EVERYONE = GroupRule(name="customs", rule="all")
 
 
-async def test_the_launch_invites_everyone_and_the_tally_follows_the_answers(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_the_launch_invites_everyone_and_the_tally_follows_the_answers(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         progress = await campaign.progress()
         assert (progress.status, progress.invitations_planned, progress.invited, progress.open) == (
             "launched",
@@ -130,8 +116,8 @@ async def test_the_launch_invites_everyone_and_the_tally_follows_the_answers(ts_
         assert campaign.doubles.named("mark_in_force") == []
 
 
-async def test_the_pact_comes_in_force_when_the_quorum_is_reached(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_the_pact_comes_in_force_when_the_quorum_is_reached(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         await campaign.answer(1, "signed")
         await campaign.progress_once(lambda p: p.signed == 1)
         assert campaign.doubles.named("mark_in_force") == []
@@ -146,8 +132,8 @@ async def test_the_pact_comes_in_force_when_the_quorum_is_reached(ts_env):
         assert campaign.doubles.emails() == ["progress_notice", "progress_notice", "pact_in_force"]
 
 
-async def test_a_withdrawal_breaks_the_quorum_and_a_new_signature_mends_it(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_a_withdrawal_breaks_the_quorum_and_a_new_signature_mends_it(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         await campaign.answer(1, "signed")
         await campaign.answer(2, "signed")
         await campaign.progress_once(lambda p: p.status == "in_force")
@@ -163,8 +149,8 @@ async def test_a_withdrawal_breaks_the_quorum_and_a_new_signature_mends_it(ts_en
         assert len(campaign.doubles.named("mark_in_force")) == 1, "in force once"
 
 
-async def test_a_quorum_that_can_no_longer_be_met_is_reported_once(ts_env):
-    async with launched(ts_env, EVERYONE) as campaign:
+async def test_a_quorum_that_can_no_longer_be_met_is_reported_once(module_ts_env):
+    async with launched(module_ts_env, EVERYONE) as campaign:
         await campaign.answer(2, "declined")
         await campaign.progress_once(lambda p: p.groups[0].impossible)
         await eventually(lambda: _now(campaign.doubles.emails()), lambda kinds: "quorum_unreachable" in kinds)
@@ -173,8 +159,8 @@ async def test_a_quorum_that_can_no_longer_be_met_is_reported_once(ts_env):
         assert campaign.doubles.emails().count("quorum_unreachable") == 1
 
 
-async def test_a_deadline_extension_is_recorded_and_broadcast_to_open_pledges(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_a_deadline_extension_is_recorded_and_broadcast_to_open_pledges(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         with pytest.raises(WorkflowUpdateFailedError):
             await campaign.handle.execute_update(
                 CampaignWorkflow.extend_deadline, ExtendDeadline("soon", "c@x")
@@ -194,8 +180,8 @@ async def test_a_deadline_extension_is_recorded_and_broadcast_to_open_pledges(ts
         assert (event.action, event.actor) == ("extend_deadline", "coordinator@test.example")
 
 
-async def test_invitees_added_later_are_invited_and_counted(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_invitees_added_later_are_invited_and_counted(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         added = await campaign.handle.execute_update(
             CampaignWorkflow.add_invitees, AddInvitees(organisation_ids=[4], contact_ids=[None], actor="c@x")
         )
@@ -205,8 +191,8 @@ async def test_invitees_added_later_are_invited_and_counted(ts_env):
         assert len(campaign.doubles.named("invite_batch")) == 2
 
 
-async def test_a_cancelled_campaign_tells_every_pledge_and_ends(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_a_cancelled_campaign_tells_every_pledge_and_ends(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         cancel = EndCampaign(actor="coordinator@test.example", reason="funding gone")
         assert await campaign.handle.execute_update(CampaignWorkflow.cancel, cancel) == "cancelled"
         progress: CampaignProgress = await asyncio.wait_for(campaign.handle.result(), timeout=20)
@@ -224,8 +210,8 @@ async def test_a_cancelled_campaign_tells_every_pledge_and_ends(ts_env):
         )
 
 
-async def test_a_campaign_in_force_cannot_be_cancelled_but_can_be_closed(ts_env):
-    async with launched(ts_env, AT_LEAST_TWO) as campaign:
+async def test_a_campaign_in_force_cannot_be_cancelled_but_can_be_closed(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
         await campaign.answer(1, "signed")
         await campaign.answer(2, "signed")
         await campaign.progress_once(lambda p: p.status == "in_force")

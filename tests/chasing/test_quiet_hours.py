@@ -12,15 +12,12 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from models.policy import ChasePolicy, QuietHours
 from models.quorum import StakeholderGroup
 from models.user import Role
 from pledgeflow.db import session_scope
-from pledgeflow.dev.binaries import temporal_test_server
 from pledgeflow.dev.mail_sink import ReceivedMail
 from services import users
 from services.audit.history.replay import replay
@@ -43,24 +40,15 @@ POLICY = ChasePolicy(reminder_days=[], reminder_days_before_deadline=[], ladder=
 WINDOW = QuietWindow(enabled=True, start="22:00", end="07:00", weekend=[])
 
 
-@pytest_asyncio.fixture
-async def ts_env():
-    """A time-skipping server of this test's own (see tests/chasing/test_workflow.py)."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    with env.auto_time_skipping_disabled():
-        yield env
-    await env.shutdown()
-
-
-async def _skip_to(ts_env, moment: datetime) -> None:
-    now = await ts_env.get_current_time()
+async def _skip_to(own_ts_env, moment: datetime) -> None:
+    now = await own_ts_env.get_current_time()
     assert moment > now, f"{moment} is already past ({now})"
-    await ts_env.sleep(moment - now)
+    await own_ts_env.sleep(moment - now)
 
 
-async def _next_utc(ts_env, at: time) -> datetime:
+async def _next_utc(own_ts_env, at: time) -> datetime:
     """The next moment at `at` UTC, at least a minute away."""
-    now = await ts_env.get_current_time()
+    now = await own_ts_env.get_current_time()
     moment = datetime.combine(now.date(), at, tzinfo=UTC)
     while moment <= now + timedelta(minutes=1):
         moment += DAY
@@ -87,12 +75,13 @@ def _local(moment: datetime, zone: ZoneInfo = NPT) -> datetime:
     return moment.astimezone(zone)
 
 
-async def _start(ts_env, settings, db, **kwargs):
+async def _start(own_ts_env, settings, db, **kwargs):
     seeded = factories.campaign_with_invitees(db, **kwargs)
     factories.launch(db, seeded.campaign.id)
-    await workflow_client.start_campaign(ts_env.client, settings, seeded.campaign.id)
+    await workflow_client.start_campaign(own_ts_env.client, settings, seeded.campaign.id)
     handles = [
-        workflow_client.pledge_handle(ts_env.client, seeded.campaign.id, o.id) for o in seeded.organisations
+        workflow_client.pledge_handle(own_ts_env.client, seeded.campaign.id, o.id)
+        for o in seeded.organisations
     ]
     for handle in handles:  # every pledge workflow runs (its link works) even if its mail waits
         await eventually(lambda h=handle: _view_or_none(h), lambda v: v is not None and v.chase_started_at)
@@ -126,14 +115,14 @@ def test_the_one_rule_moves_a_night_email_to_the_morning_and_leaves_a_day_email(
 
 
 async def test_invitation_and_extension_wait_for_0700_in_kathmandu_and_the_receipt_does_not(
-    ts_env, settings, db, mailbox
+    own_ts_env, settings, db, mailbox
 ):
-    launch = await _next_utc(ts_env, time(18, 20))  # 00:05 in Kathmandu
-    await _skip_to(ts_env, launch)
+    launch = await _next_utc(own_ts_env, time(18, 20))  # 00:05 in Kathmandu
+    await _skip_to(own_ts_env, launch)
     deadline = launch.date() + timedelta(days=30)
-    async with running_workers(ts_env.client, settings, db):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, [handle] = await _start(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             count=1,
@@ -145,30 +134,30 @@ async def test_invitation_and_extension_wait_for_0700_in_kathmandu_and_the_recei
         morning = datetime.combine(launch.date() + DAY, time(7, 0), tzinfo=NPT)
         assert _local(launch).time() == time(0, 5) and morning.astimezone(UTC).time() == time(1, 15)
         await _none_yet(mailbox, "invitation")
-        await _skip_to(ts_env, morning - timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning - timedelta(minutes=1))
         await _none_yet(mailbox, "invitation")
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         [invitation] = await _mails(mailbox, "invitation", 1)
         assert invitation.recipients == [seeded.contacts[0].email]
         assert _local(invitation.date) == morning
-        progress = await workflow_client.campaign_progress(ts_env.client, seeded.campaign.id)
+        progress = await workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id)
         assert (progress.invited, progress.undeliverable) == (1, 0)
 
         # The coordinator extends the deadline at 00:05 the next night: the notice waits too.
-        await _skip_to(ts_env, launch + DAY)
-        campaign = workflow_client.campaign_handle(ts_env.client, seeded.campaign.id)
+        await _skip_to(own_ts_env, launch + DAY)
+        campaign = workflow_client.campaign_handle(own_ts_env.client, seeded.campaign.id)
         new_deadline = (deadline + timedelta(days=14)).isoformat()
         await campaign.execute_update(
             CampaignWorkflow.extend_deadline, ExtendDeadline(deadline=new_deadline, actor="user:1")
         )
         await _none_yet(mailbox, "deadline_extended")
-        await _skip_to(ts_env, morning + DAY + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + DAY + timedelta(minutes=1))
         [notice] = await _mails(mailbox, "deadline_extended", 1)
         assert _local(notice.date) == morning + DAY and new_deadline in notice.subject
 
         # The contact signs at 23:30 local: the receipt answers them at once.
         signing = datetime.combine(launch.date() + 2 * DAY, time(23, 30), tzinfo=NPT)
-        await _skip_to(ts_env, signing)
+        await _skip_to(own_ts_env, signing)
         await _sign(handle, seeded.invitations[0].id)
         [receipt] = await _mails(mailbox, "signature_confirmation", 1)
         signed_at = (await handle.query(PledgeWorkflow.view)).signed_at
@@ -179,14 +168,14 @@ async def test_invitation_and_extension_wait_for_0700_in_kathmandu_and_the_recei
 
 
 async def test_a_launch_in_the_day_sends_at_once_and_expiry_reopening_cancellation_wait(
-    ts_env, settings, db, mailbox
+    own_ts_env, settings, db, mailbox
 ):
-    launch = await _next_utc(ts_env, time(6, 15))  # 12:00 in Kathmandu
-    await _skip_to(ts_env, launch)
+    launch = await _next_utc(own_ts_env, time(6, 15))  # 12:00 in Kathmandu
+    await _skip_to(own_ts_env, launch)
     deadline = launch.date() + 2 * DAY
-    async with running_workers(ts_env.client, settings, db):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, [handle] = await _start(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             count=1,
@@ -201,34 +190,34 @@ async def test_a_launch_in_the_day_sends_at_once_and_expiry_reopening_cancellati
         # Expiry at midnight local: the invitation closes then, the notice goes at 07:00.
         expiry = datetime.combine(deadline + DAY, time(0, 0), tzinfo=NPT)
         morning = expiry + timedelta(hours=7)
-        await _skip_to(ts_env, expiry + timedelta(minutes=5))
+        await _skip_to(own_ts_env, expiry + timedelta(minutes=5))
         view = await eventually(lambda: handle.query(PledgeWorkflow.view), lambda v: v.status == "expired")
         assert view.status == "expired"
         await _none_yet(mailbox, "expiry_notice")
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         [notice] = await _mails(mailbox, "expiry_notice", 1)
         assert _local(notice.date) == morning
 
         # Reopened by the coordinator at 23:00 local: the fresh link waits for the morning.
         reopening = datetime.combine(expiry.date(), time(23, 0), tzinfo=NPT)
-        await _skip_to(ts_env, reopening)
+        await _skip_to(own_ts_env, reopening)
         await handle.execute_update(
             PledgeWorkflow.reopen,
             ReopenRequest(deadline=(deadline + timedelta(days=20)).isoformat(), timezone="Asia/Kathmandu"),
         )
         await asyncio.sleep(1.0)
         assert len(_of_kind(mailbox, "invitation")) == 1
-        await _skip_to(ts_env, morning + DAY + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + DAY + timedelta(minutes=1))
         reopened = (await _mails(mailbox, "invitation", 2))[1]
         assert _local(reopened.date) == morning + DAY and "reopened" in reopened.text
 
         # Cancelled at 02:00 local: the notice goes at 07:00.
         cancelling = datetime.combine(expiry.date() + 2 * DAY, time(2, 0), tzinfo=NPT)
-        await _skip_to(ts_env, cancelling)
-        campaign = workflow_client.campaign_handle(ts_env.client, seeded.campaign.id)
+        await _skip_to(own_ts_env, cancelling)
+        campaign = workflow_client.campaign_handle(own_ts_env.client, seeded.campaign.id)
         await campaign.execute_update(CampaignWorkflow.cancel, EndCampaign(actor="user:1", reason="funding"))
         await _none_yet(mailbox, "campaign_cancelled")
-        await _skip_to(ts_env, morning + 2 * DAY + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + 2 * DAY + timedelta(minutes=1))
         [cancelled] = await _mails(mailbox, "campaign_cancelled", 1)
         assert _local(cancelled.date) == morning + 2 * DAY
         assert [m.kind for m in mailbox.messages if seeded.contacts[0].email in m.recipients] == [
@@ -240,11 +229,11 @@ async def test_a_launch_in_the_day_sends_at_once_and_expiry_reopening_cancellati
 
 
 async def test_the_in_force_announcement_reaches_each_signatory_in_their_own_hours(
-    ts_env, settings, db, mailbox
+    own_ts_env, settings, db, mailbox
 ):
-    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu, 12:00 in Accra
-    await _skip_to(ts_env, launch)
-    async with running_workers(ts_env.client, settings, db):
+    launch = await _next_utc(own_ts_env, time(12, 0))  # 17:45 in Kathmandu, 12:00 in Accra
+    await _skip_to(own_ts_env, launch)
+    async with running_workers(own_ts_env.client, settings, db):
         seeded = factories.campaign_with_invitees(
             db,
             count=2,
@@ -257,16 +246,16 @@ async def test_the_in_force_announcement_reaches_each_signatory_in_their_own_hou
             ],
         )
         factories.launch(db, seeded.campaign.id)
-        await workflow_client.start_campaign(ts_env.client, settings, seeded.campaign.id)
+        await workflow_client.start_campaign(own_ts_env.client, settings, seeded.campaign.id)
         await _mails(mailbox, "invitation", 2)
         kathmandu, accra = (
-            workflow_client.pledge_handle(ts_env.client, seeded.campaign.id, o.id)
+            workflow_client.pledge_handle(own_ts_env.client, seeded.campaign.id, o.id)
             for o in seeded.organisations
         )
         await _sign(kathmandu, seeded.invitations[0].id)
         # The last signature at 18:20 UTC: 00:05 in Kathmandu, 18:20 in Accra.
         in_force = launch + timedelta(hours=6, minutes=20)
-        await _skip_to(ts_env, in_force)
+        await _skip_to(own_ts_env, in_force)
         await _sign(accra, seeded.invitations[1].id)
         announced = await _mails(mailbox, "pact_in_force", 2)
         await _none_yet_beyond(mailbox, "pact_in_force", 2)
@@ -274,7 +263,7 @@ async def test_the_in_force_announcement_reaches_each_signatory_in_their_own_hou
         assert set(by_recipient) == {seeded.contacts[1].email, seeded.coordinator.email}
         assert all(in_force <= d <= in_force + timedelta(seconds=5) for d in by_recipient.values())
         morning = datetime.combine(_local(in_force).date(), time(7, 0), tzinfo=NPT)
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         announced = await _mails(mailbox, "pact_in_force", 3)
         assert announced[2].recipients == [seeded.contacts[0].email]
         assert _local(announced[2].date) == morning
@@ -288,17 +277,17 @@ async def _none_yet_beyond(mailbox, kind: str, count: int) -> None:
     assert len(_of_kind(mailbox, kind)) == count
 
 
-async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings, db, mailbox):
+async def test_review_emails_wait_for_the_morning_in_kathmandu(own_ts_env, settings, db, mailbox):
     from services.reviews.calendar import add_months
     from tests.reviews.test_cycles import REVIEWER, _cycle, _decide, _submit, settings_for
 
     with session_scope(db) as session:
         users.get_or_create_user(session, email=REVIEWER, name="Monitor", role=Role.reviewer, actor="test")
-    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
-    await _skip_to(ts_env, launch)
-    async with running_workers(ts_env.client, settings, db):
+    launch = await _next_utc(own_ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(own_ts_env, launch)
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, [pledge] = await _start(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             count=1,
@@ -311,7 +300,7 @@ async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings,
         # Signed at 00:05 local: the receipt at once, the pact (one signatory) in force at once,
         # its announcement to the signatory at 07:00.
         signing = launch + timedelta(hours=6, minutes=20)
-        await _skip_to(ts_env, signing)
+        await _skip_to(own_ts_env, signing)
         await _sign(pledge, seeded.invitations[0].id)
         [receipt] = await _mails(mailbox, "signature_confirmation", 1)
         assert _local(receipt.date).replace(second=0, microsecond=0).time() == time(0, 5)
@@ -320,36 +309,36 @@ async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings,
         assert in_force is not None
         morning = datetime.combine(_local(in_force).date(), time(7, 0), tzinfo=NPT)
         contact = seeded.contacts[0].email
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         [announced] = [m for m in await _mails(mailbox, "pact_in_force", 2) if contact in m.recipients]
         assert _local(announced.date) == morning
 
         # The cycle opens at 00:05 local three months on: the report request goes at 07:00.
         opens = add_months(in_force, 3)
         assert _local(opens).time().replace(second=0, microsecond=0) == time(0, 5)
-        await _skip_to(ts_env, opens + timedelta(minutes=1))
-        handle, cycle = await _cycle(ts_env, seeded, 1)
+        await _skip_to(own_ts_env, opens + timedelta(minutes=1))
+        handle, cycle = await _cycle(own_ts_env, seeded, 1)
         await _none_yet(mailbox, "report_request")
         request_morning = datetime.combine(_local(opens).date(), time(7, 0), tzinfo=NPT)
-        await _skip_to(ts_env, request_morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, request_morning + timedelta(minutes=1))
         [request] = await _mails(mailbox, "report_request", 1)
         assert request.recipients == [contact] and _local(request.date) == request_morning
 
         # Submitted at 23:00 local: the reviewer (the campaign's zone) is asked at 07:00.
         submitting = request_morning + timedelta(hours=16)
-        await _skip_to(ts_env, submitting)
-        await _submit(ts_env, db, handle, cycle.report_id)
+        await _skip_to(own_ts_env, submitting)
+        await _submit(own_ts_env, db, handle, cycle.report_id)
         await _none_yet(mailbox, "review_request")
-        await _skip_to(ts_env, request_morning + DAY + timedelta(minutes=1))
+        await _skip_to(own_ts_env, request_morning + DAY + timedelta(minutes=1))
         [review_request] = await _mails(mailbox, "review_request", 1)
         assert review_request.recipients == [REVIEWER]
         assert _local(review_request.date) == request_morning + DAY
 
         # Accepted by the reviewer at 23:30 local: the signatory hears at 07:00.
-        await _skip_to(ts_env, request_morning + DAY + timedelta(hours=16, minutes=30))
-        await _decide(ts_env, db, handle, cycle.report_id, accept=True)
+        await _skip_to(own_ts_env, request_morning + DAY + timedelta(hours=16, minutes=30))
+        await _decide(own_ts_env, db, handle, cycle.report_id, accept=True)
         await _none_yet(mailbox, "report_accepted")
-        await _skip_to(ts_env, request_morning + 2 * DAY + timedelta(minutes=1))
+        await _skip_to(own_ts_env, request_morning + 2 * DAY + timedelta(minutes=1))
         [accepted] = await _mails(mailbox, "report_accepted", 1)
         assert accepted.recipients == [contact] and _local(accepted.date) == request_morning + 2 * DAY
         result = await handle.result()
@@ -361,13 +350,13 @@ async def test_review_emails_wait_for_the_morning_in_kathmandu(ts_env, settings,
 
 
 async def test_a_delegation_at_night_confirms_at_once_and_invites_the_colleague_at_0700(
-    ts_env, settings, db, mailbox
+    own_ts_env, settings, db, mailbox
 ):
-    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
-    await _skip_to(ts_env, launch)
-    async with running_workers(ts_env.client, settings, db):
+    launch = await _next_utc(own_ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(own_ts_env, launch)
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, [handle] = await _start(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             count=1,
@@ -377,7 +366,7 @@ async def test_a_delegation_at_night_confirms_at_once_and_invites_the_colleague_
         )
         await _mails(mailbox, "invitation", 1)
         handing_over = launch + timedelta(hours=5, minutes=45)  # 23:30 local
-        await _skip_to(ts_env, handing_over)
+        await _skip_to(own_ts_env, handing_over)
         await handle.execute_update(
             PledgeWorkflow.delegate,
             DelegateRequest(
@@ -389,17 +378,17 @@ async def test_a_delegation_at_night_confirms_at_once_and_invites_the_colleague_
         assert _local(confirmation.date).replace(second=0).time() == time(23, 30)
         await _none_yet_beyond(mailbox, "invitation", 1)
         morning = datetime.combine(_local(handing_over).date() + DAY, time(7, 0), tzinfo=NPT)
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         invitation = (await _mails(mailbox, "invitation", 2))[1]
         assert invitation.recipients == ["ram@org1.example"] and _local(invitation.date) == morning
 
 
-async def test_invitees_added_at_night_are_invited_at_0700(ts_env, settings, db, mailbox):
-    launch = await _next_utc(ts_env, time(12, 0))  # 17:45 in Kathmandu
-    await _skip_to(ts_env, launch)
-    async with running_workers(ts_env.client, settings, db):
+async def test_invitees_added_at_night_are_invited_at_0700(own_ts_env, settings, db, mailbox):
+    launch = await _next_utc(own_ts_env, time(12, 0))  # 17:45 in Kathmandu
+    await _skip_to(own_ts_env, launch)
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, _ = await _start(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             count=1,
@@ -411,8 +400,8 @@ async def test_invitees_added_at_night_are_invited_at_0700(ts_env, settings, db,
         assert first.date == launch
         late = factories.campaign_with_invitees(db, count=1, prefix="Late ", timezones=["Asia/Kathmandu"])
         adding = launch + timedelta(hours=6, minutes=20)  # 00:05 local
-        await _skip_to(ts_env, adding)
-        campaign = workflow_client.campaign_handle(ts_env.client, seeded.campaign.id)
+        await _skip_to(own_ts_env, adding)
+        campaign = workflow_client.campaign_handle(own_ts_env.client, seeded.campaign.id)
         added = await campaign.execute_update(
             CampaignWorkflow.add_invitees,
             AddInvitees(organisation_ids=[late.organisations[0].id], contact_ids=[None], actor="user:1"),
@@ -420,8 +409,8 @@ async def test_invitees_added_at_night_are_invited_at_0700(ts_env, settings, db,
         assert added.invitations == 1
         await _none_yet_beyond(mailbox, "invitation", 1)
         morning = datetime.combine(_local(adding).date(), time(7, 0), tzinfo=NPT)
-        await _skip_to(ts_env, morning + timedelta(minutes=1))
+        await _skip_to(own_ts_env, morning + timedelta(minutes=1))
         invitation = (await _mails(mailbox, "invitation", 2))[1]
         assert invitation.recipients == [late.contacts[0].email] and _local(invitation.date) == morning
-        progress = await workflow_client.campaign_progress(ts_env.client, seeded.campaign.id)
+        progress = await workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id)
         assert (progress.invitations_planned, progress.invited) == (2, 2)

@@ -10,15 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.testing import WorkflowEnvironment
 
 from models.invitation import InvitationStatus
 from models.policy import ChasePolicy, LadderLevel, QuietHours, RecipientRole
-from pledgeflow.dev.binaries import temporal_test_server
 from services import invitations
 from tests import factories
 from tests.helpers import eventually, running_workers
@@ -36,40 +33,30 @@ CHASE_KINDS = ("reminder", "escalation", "expiry_notice", "deadline_extended")
 NO_QUIET = QuietHours(enabled=False)
 
 
-@pytest_asyncio.fixture
-async def ts_env():
-    """A time-skipping server of this test's own: work another test left in flight would hold
-    its clock. Time moves only when the test sleeps, so waiting on an update skips nothing."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    with env.auto_time_skipping_disabled():
-        yield env
-    await env.shutdown()
-
-
 def chase_mails(mailbox):
     return [m for m in mailbox.messages if m.kind in CHASE_KINDS]
 
 
-async def _launch(ts_env, settings, db, mailbox, held_for=None, **kwargs):
+async def _launch(own_ts_env, settings, db, mailbox, held_for=None, **kwargs):
     """Launch now; `held_for`: skip that long first when the invitations wait for quiet hours."""
     seeded = factories.campaign_with_invitees(db, **kwargs)
     factories.launch(db, seeded.campaign.id)
-    await workflow_client.start_campaign(ts_env.client, settings, seeded.campaign.id)
+    await workflow_client.start_campaign(own_ts_env.client, settings, seeded.campaign.id)
     if held_for is not None:
-        await ts_env.sleep(held_for)
+        await own_ts_env.sleep(held_for)
     found = await mailbox.wait_for_async(len(seeded.organisations), subject_contains="Invitation")
     assert len(found) == len(seeded.organisations)
-    handle = workflow_client.pledge_handle(ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
+    handle = workflow_client.pledge_handle(own_ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
     view = await eventually(
         lambda: handle.query(PledgeWorkflow.view), lambda v: v.chase_started_at is not None
     )
     return seeded, handle, view.chase_started_at.replace(microsecond=0)  # Date headers keep seconds
 
 
-async def _skip_to(ts_env, moment: datetime) -> None:
-    now = await ts_env.get_current_time()
+async def _skip_to(own_ts_env, moment: datetime) -> None:
+    now = await own_ts_env.get_current_time()
     if moment > now:
-        await ts_env.sleep(moment - now)
+        await own_ts_env.sleep(moment - now)
 
 
 async def _wait_chase(mailbox, count):
@@ -84,10 +71,10 @@ async def _async(value):
 LADDER = ChasePolicy(reminder_days=[7, 14, 21], reminder_days_before_deadline=[], quiet_hours=NO_QUIET)
 
 
-async def test_whole_ladder_in_order_at_exact_times(ts_env, settings, db, mailbox):
-    async with running_workers(ts_env.client, settings, db):
+async def test_whole_ladder_in_order_at_exact_times(own_ts_env, settings, db, mailbox):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, handle, start = await _launch(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             mailbox,
@@ -107,7 +94,7 @@ async def test_whole_ladder_in_order_at_exact_times(ts_env, settings, db, mailbo
             ("escalation", ["focal@regional.example"], 49, "Escalation level 4 of 4"),
         ]
         for index, (kind, recipients, days, subject) in enumerate(expected, start=1):
-            await _skip_to(ts_env, start + days * DAY + timedelta(minutes=1))
+            await _skip_to(own_ts_env, start + days * DAY + timedelta(minutes=1))
             mails = await _wait_chase(mailbox, index)
             mail = mails[index - 1]
             assert (mail.kind, mail.recipients, mail.date) == (kind, recipients, start + days * DAY), (
@@ -116,7 +103,7 @@ async def test_whole_ladder_in_order_at_exact_times(ts_env, settings, db, mailbo
             assert subject in mail.subject
         assert "head1@org1.example" in mails[4].to and contact in mails[4].cc
         assert "unresponsive" in mails[6].text
-        await _skip_to(ts_env, start + 80 * DAY)
+        await _skip_to(own_ts_env, start + 80 * DAY)
         assert len(chase_mails(mailbox)) == len(expected)
         with Session(db) as session:
             assert (
@@ -136,10 +123,10 @@ async def test_whole_ladder_in_order_at_exact_times(ts_env, settings, db, mailbo
 
 
 @pytest.mark.parametrize("sign_on_day", [1, 15, 29, 36, 43])
-async def test_the_chase_stops_when_the_contact_signs(ts_env, settings, db, mailbox, sign_on_day):
-    async with running_workers(ts_env.client, settings, db):
+async def test_the_chase_stops_when_the_contact_signs(own_ts_env, settings, db, mailbox, sign_on_day):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, handle, start = await _launch(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             mailbox,
@@ -148,7 +135,7 @@ async def test_the_chase_stops_when_the_contact_signs(ts_env, settings, db, mail
             supervisors=True,
             focal_point_email="focal@regional.example",
         )
-        await _skip_to(ts_env, start + sign_on_day * DAY)
+        await _skip_to(own_ts_env, start + sign_on_day * DAY)
         sent_before = len([d for d in (7, 14, 21, 28, 35, 42, 49) if d < sign_on_day])
         await _wait_chase(mailbox, sent_before)
         await handle.execute_update(
@@ -158,7 +145,7 @@ async def test_the_chase_stops_when_the_contact_signs(ts_env, settings, db, mail
             ),
         )
         await mailbox.wait_for_async(1, subject_contains="Receipt")
-        await _skip_to(ts_env, start + 90 * DAY)
+        await _skip_to(own_ts_env, start + 90 * DAY)
         assert len(chase_mails(mailbox)) == sent_before
         assert (await handle.query(PledgeWorkflow.view)).next_step_at is None
 
@@ -169,14 +156,14 @@ def _next_friday_2200_utc(after: datetime) -> datetime:
     return moment if moment > after + timedelta(hours=1) else moment + 7 * DAY
 
 
-async def test_quiet_hours_in_kathmandu_and_monrovia(ts_env, settings, db, mailbox):
-    now = await ts_env.get_current_time()
+async def test_quiet_hours_in_kathmandu_and_monrovia(own_ts_env, settings, db, mailbox):
+    now = await own_ts_env.get_current_time()
     # Launch on a Friday at 22:00 UTC, so the first reminder falls due a week later at that hour.
-    await _skip_to(ts_env, _next_friday_2200_utc(now))
+    await _skip_to(own_ts_env, _next_friday_2200_utc(now))
     policy = ChasePolicy(reminder_days=[7], reminder_days_before_deadline=[], ladder=[])
-    async with running_workers(ts_env.client, settings, db):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, _, start = await _launch(
-            ts_env,
+            own_ts_env,
             settings,
             db,
             mailbox,
@@ -195,7 +182,7 @@ async def test_quiet_hours_in_kathmandu_and_monrovia(ts_env, settings, db, mailb
         }
         due = start + 7 * DAY
         assert due.weekday() == 4 and due.hour == 22
-        await _skip_to(ts_env, due + 4 * DAY)
+        await _skip_to(own_ts_env, due + 4 * DAY)
         mails = await _wait_chase(mailbox, 2)
         by_recipient = {m.recipients[0]: m.date for m in mails}
         monday = due.date() + timedelta(days=3)
@@ -208,22 +195,29 @@ async def test_quiet_hours_in_kathmandu_and_monrovia(ts_env, settings, db, mailb
         assert kathmandu.astimezone(UTC).time() == time(2, 15)
 
 
-async def test_extending_the_deadline_replans_the_reminders(ts_env, settings, db, mailbox):
-    today = (await ts_env.get_current_time()).date()
+async def test_extending_the_deadline_replans_the_reminders(own_ts_env, settings, db, mailbox):
+    today = (await own_ts_env.get_current_time()).date()
     deadline = today + timedelta(days=20)
     policy = ChasePolicy(
         reminder_days=[7], reminder_days_before_deadline=[3], ladder=[], quiet_hours=NO_QUIET
     )
-    async with running_workers(ts_env.client, settings, db):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, _handle, start = await _launch(
-            ts_env, settings, db, mailbox, count=1, policy=policy, deadline=deadline, campaign_timezone="UTC"
+            own_ts_env,
+            settings,
+            db,
+            mailbox,
+            count=1,
+            policy=policy,
+            deadline=deadline,
+            campaign_timezone="UTC",
         )
-        await _skip_to(ts_env, start + 8 * DAY)
+        await _skip_to(own_ts_env, start + 8 * DAY)
         [first] = await _wait_chase(mailbox, 1)
         assert first.date == start + 7 * DAY and "Reminder 1 of 2" in first.subject
         assert f"The deadline is {deadline.isoformat()}" in first.text
         new_deadline = deadline + timedelta(days=14)
-        campaign = workflow_client.campaign_handle(ts_env.client, seeded.campaign.id)
+        campaign = workflow_client.campaign_handle(own_ts_env.client, seeded.campaign.id)
         await campaign.execute_update(
             CampaignWorkflow.extend_deadline,
             ExtendDeadline(deadline=new_deadline.isoformat(), actor="user:1"),
@@ -233,9 +227,9 @@ async def test_extending_the_deadline_replans_the_reminders(ts_env, settings, db
         old_reminder = datetime.combine(deadline + DAY, time(0), tzinfo=UTC) - 3 * DAY
         new_reminder = datetime.combine(new_deadline + DAY, time(0), tzinfo=UTC) - 3 * DAY
         new_expiry = datetime.combine(new_deadline + DAY, time(0), tzinfo=UTC)
-        await _skip_to(ts_env, old_reminder + DAY)
+        await _skip_to(own_ts_env, old_reminder + DAY)
         assert len(chase_mails(mailbox)) == 2, "no reminder on the old schedule"
-        await _skip_to(ts_env, new_expiry + DAY)
+        await _skip_to(own_ts_env, new_expiry + DAY)
         mails = await _wait_chase(mailbox, 4)
         assert [(m.kind, m.date) for m in mails[2:]] == [
             ("reminder", new_reminder),
@@ -244,16 +238,23 @@ async def test_extending_the_deadline_replans_the_reminders(ts_env, settings, db
         assert f"The deadline is {new_deadline.isoformat()}" in mails[2].text
 
 
-async def test_expiry_then_reopening(ts_env, settings, db, mailbox):
-    today = (await ts_env.get_current_time()).date()
+async def test_expiry_then_reopening(own_ts_env, settings, db, mailbox):
+    today = (await own_ts_env.get_current_time()).date()
     deadline = today + timedelta(days=10)
     policy = ChasePolicy(reminder_days=[], reminder_days_before_deadline=[], ladder=[], quiet_hours=NO_QUIET)
-    async with running_workers(ts_env.client, settings, db):
+    async with running_workers(own_ts_env.client, settings, db):
         seeded, handle, _start = await _launch(
-            ts_env, settings, db, mailbox, count=1, policy=policy, deadline=deadline, campaign_timezone="UTC"
+            own_ts_env,
+            settings,
+            db,
+            mailbox,
+            count=1,
+            policy=policy,
+            deadline=deadline,
+            campaign_timezone="UTC",
         )
         expiry = datetime.combine(deadline + DAY, time(0), tzinfo=UTC)
-        await _skip_to(ts_env, expiry + timedelta(hours=1))
+        await _skip_to(own_ts_env, expiry + timedelta(hours=1))
         [notice] = await _wait_chase(mailbox, 1)
         assert notice.kind == "expiry_notice" and notice.date == expiry
         assert seeded.coordinator.email in notice.text
@@ -262,7 +263,7 @@ async def test_expiry_then_reopening(ts_env, settings, db, mailbox):
                 invitations.get_or_raise(session, seeded.invitations[0].id).status is InvitationStatus.expired
             )
         progress = await eventually(
-            lambda: workflow_client.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda: workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id),
             lambda p: p.expired == 1,
         )
         assert progress.open == 0
@@ -288,7 +289,7 @@ async def test_expiry_then_reopening(ts_env, settings, db, mailbox):
             ),
         )
         await eventually(
-            lambda: workflow_client.campaign_progress(ts_env.client, seeded.campaign.id),
+            lambda: workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id),
             lambda p: (p.signed, p.expired) == (1, 0),
         )
 
@@ -310,22 +311,22 @@ async def _start_pledge_with_plan(client, settings, seeded, plan):
     )
 
 
-async def test_steps_that_fell_due_unseen_are_collapsed_into_one(ts_env, settings, db, mailbox):
+async def test_steps_that_fell_due_unseen_are_collapsed_into_one(own_ts_env, settings, db, mailbox):
     """The workflow wakes 22 days after the invitation, as it does when no worker ran meanwhile."""
     seeded = factories.campaign_with_invitees(db, count=1)
     factories.launch(db, seeded.campaign.id)
-    now = await ts_env.get_current_time()
+    now = await own_ts_env.get_current_time()
     plan = ChasePlan(
         started_at=now - 22 * DAY,
         reminder_days=[7, 14, 21],
         quiet=QuietWindow(enabled=False),
         timezones={"contact": "UTC"},
     )
-    async with running_workers(ts_env.client, settings, db):
-        handle = await _start_pledge_with_plan(ts_env.client, settings, seeded, plan)
+    async with running_workers(own_ts_env.client, settings, db):
+        handle = await _start_pledge_with_plan(own_ts_env.client, settings, seeded, plan)
         [reminder] = await _wait_chase(mailbox, 1)
         assert "Reminder 3 of 3" in reminder.subject and reminder.date >= now.replace(microsecond=0)
-        await ts_env.sleep(30 * DAY)
+        await own_ts_env.sleep(30 * DAY)
         assert len(chase_mails(mailbox)) == 1
         view = await handle.query(PledgeWorkflow.view)
         assert view.reminders_sent == 1 and view.next_step_at is None

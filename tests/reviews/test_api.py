@@ -11,14 +11,12 @@ from datetime import timedelta
 import httpx
 import pytest_asyncio
 from sqlmodel import Session
-from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from models.common import utcnow
 from models.report import ItemStatus, ReportStatus
 from models.user import Role
 from pledgeflow.db import session_scope
-from pledgeflow.dev.binaries import temporal_test_server
 from services.reviews import reports
 from tests import factories
 from tests.campaigns.test_api import assert_problem, bearer
@@ -178,14 +176,6 @@ async def test_decision_while_temporal_is_down_writes_nothing(settings, db):
 
 
 # ---- through the review cycle, on a time-skipping server of the test's own --------------------
-
-
-@pytest_asyncio.fixture
-async def own_ts_env():
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    with env.auto_time_skipping_disabled():
-        yield env
-    await env.shutdown()
 
 
 @pytest_asyncio.fixture

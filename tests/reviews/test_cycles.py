@@ -6,16 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from sqlmodel import Session
-from temporalio.testing import WorkflowEnvironment
 
 from models.policy import ChasePolicy, QuietHours
 from models.report import ItemStatus, ReportStatus, Standing
 from models.review import ReviewSettings
 from models.user import Role
 from pledgeflow.db import session_scope
-from pledgeflow.dev.binaries import temporal_test_server
 from services import users
 from services.reviews import reports
 from services.reviews.reports import ItemInput
@@ -33,15 +30,6 @@ DAY = timedelta(days=1)
 REVIEWER = "reviewer@monitor.example"
 
 
-@pytest_asyncio.fixture
-async def ts_env():
-    """A time-skipping server of this test's own (see tests/chasing/test_workflow.py)."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    with env.auto_time_skipping_disabled():
-        yield env
-    await env.shutdown()
-
-
 def settings_for(**overrides) -> ReviewSettings:
     values = dict(
         every_months=3,
@@ -56,7 +44,7 @@ def settings_for(**overrides) -> ReviewSettings:
     return ReviewSettings(**{**values, **overrides})
 
 
-async def _in_force(ts_env, settings, db, mailbox, review):
+async def _in_force(own_ts_env, settings, db, mailbox, review):
     """A one-signatory campaign whose pact is in force; returns (seeded, pledge handle, in_force_at)."""
     with session_scope(db) as session:
         users.get_or_create_user(session, email=REVIEWER, name="Monitor", role=Role.reviewer, actor="test")
@@ -69,9 +57,9 @@ async def _in_force(ts_env, settings, db, mailbox, review):
         review=review,
     )
     factories.launch(db, seeded.campaign.id)
-    await workflow_client.start_campaign(ts_env.client, settings, seeded.campaign.id)
+    await workflow_client.start_campaign(own_ts_env.client, settings, seeded.campaign.id)
     await mailbox.wait_for_async(1)
-    pledge = workflow_client.pledge_handle(ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
+    pledge = workflow_client.pledge_handle(own_ts_env.client, seeded.campaign.id, seeded.organisations[0].id)
     await pledge.execute_update(
         PledgeWorkflow.sign,
         SignRequest(
@@ -88,15 +76,15 @@ def mails(mailbox, kind):
     return [m for m in mailbox.messages if m.kind == kind]
 
 
-async def _skip_to(ts_env, moment) -> None:
-    now = await ts_env.get_current_time()
+async def _skip_to(own_ts_env, moment) -> None:
+    now = await own_ts_env.get_current_time()
     if moment > now:
-        await ts_env.sleep(moment - now)
+        await own_ts_env.sleep(moment - now)
 
 
-async def _cycle(ts_env, seeded, cycle):
+async def _cycle(own_ts_env, seeded, cycle):
     handle = workflow_client.review_handle(
-        ts_env.client, seeded.campaign.id, seeded.organisations[0].id, cycle
+        own_ts_env.client, seeded.campaign.id, seeded.organisations[0].id, cycle
     )
     view = await eventually(lambda: _view(handle), lambda v: v is not None and v.phase == "awaiting_report")
     return handle, view
@@ -111,8 +99,8 @@ async def _view(handle):
         return None
 
 
-async def _submit(ts_env, db, handle, report_id, statuses=ItemStatus.implemented):
-    now = await ts_env.get_current_time()  # the workflows' clock, not the wall clock
+async def _submit(own_ts_env, db, handle, report_id, statuses=ItemStatus.implemented):
+    now = await own_ts_env.get_current_time()  # the workflows' clock, not the wall clock
     with session_scope(db) as session:
         report = reports.get_or_raise(session, report_id)
         keys = [i.commitment_key for i in reports.items_of(session, report_id)]
@@ -132,8 +120,8 @@ async def _submit(ts_env, db, handle, report_id, statuses=ItemStatus.implemented
     return await handle.execute_update(ReviewCycleWorkflow.report_submitted, event)
 
 
-async def _decide(ts_env, db, handle, report_id, accept, comments=None):
-    now = await ts_env.get_current_time()
+async def _decide(own_ts_env, db, handle, report_id, accept, comments=None):
+    now = await own_ts_env.get_current_time()
     with session_scope(db) as session:
         report = reports.get_or_raise(session, report_id)
         reports.decide(
@@ -155,23 +143,25 @@ async def _finished(handle):
     return await handle.result()
 
 
-async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(ts_env, settings, db, mailbox):
-    async with running_workers(ts_env.client, settings, db):
-        seeded, pledge, in_force = await _in_force(ts_env, settings, db, mailbox, settings_for())
+async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(
+    own_ts_env, settings, db, mailbox
+):
+    async with running_workers(own_ts_env.client, settings, db):
+        seeded, pledge, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
 
         # Cycle 1, on time: request, submit, accept; standing stays good.
         from services.reviews.calendar import add_months
 
         opens = add_months(in_force, 3)
-        await _skip_to(ts_env, opens + timedelta(minutes=1))
-        handle, view = await _cycle(ts_env, seeded, 1)
+        await _skip_to(own_ts_env, opens + timedelta(minutes=1))
+        handle, view = await _cycle(own_ts_env, seeded, 1)
         [request] = await eventually(lambda: _async(mails(mailbox, "report_request")), lambda m: len(m) == 1)
         assert request.recipients == [seeded.contacts[0].email]
         assert view.due_at.replace(microsecond=0) == (opens + 30 * DAY).replace(microsecond=0)
-        await _submit(ts_env, db, handle, view.report_id)
+        await _submit(own_ts_env, db, handle, view.report_id)
         await eventually(lambda: _async(mails(mailbox, "review_request")), lambda m: len(m) == 1)
         assert mails(mailbox, "review_request")[0].recipients == [REVIEWER]
-        await _decide(ts_env, db, handle, view.report_id, accept=True)
+        await _decide(own_ts_env, db, handle, view.report_id, accept=True)
         result = await _finished(handle)
         assert (result.accepted, result.standing, result.versions) == (True, "good", 1)
         assert len(mails(mailbox, "report_reminder")) == 0
@@ -180,10 +170,10 @@ async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(t
 
         # Cycle 2, late: both reminders, then overdue at the due date.
         opens2 = add_months(in_force, 6)
-        await _skip_to(ts_env, opens2 + timedelta(minutes=1))
-        handle, view = await _cycle(ts_env, seeded, 2)
+        await _skip_to(own_ts_env, opens2 + timedelta(minutes=1))
+        handle, view = await _cycle(own_ts_env, seeded, 2)
         due = view.due_at
-        await _skip_to(ts_env, due + timedelta(hours=1))
+        await _skip_to(own_ts_env, due + timedelta(hours=1))
         reminders = await eventually(lambda: _async(mails(mailbox, "report_reminder")), lambda m: len(m) == 2)
         assert [m.date for m in reminders] == [
             (due - 7 * DAY).replace(microsecond=0),
@@ -202,10 +192,10 @@ async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(t
                 is Standing.overdue
             )
         # Sent back with comments, revised, resubmitted, accepted: good standing again.
-        await _submit(ts_env, db, handle, view.report_id)
+        await _submit(own_ts_env, db, handle, view.report_id)
         first = view.report_id
         await _decide(
-            ts_env, db, handle, first, accept=False, comments={"c1": "Publish the fee schedule online"}
+            own_ts_env, db, handle, first, accept=False, comments={"c1": "Publish the fee schedule online"}
         )
         revision = await eventually(
             lambda: handle.query(ReviewCycleWorkflow.view),
@@ -220,8 +210,8 @@ async def test_on_time_then_late_with_reminders_then_sent_back_and_resubmitted(t
             carried = reports.items_of(session, revision.report_id)
             assert all(i.status is ItemStatus.implemented for i in carried), "answers are carried over"
             assert reports.get_or_raise(session, first).on_time is False
-        await _submit(ts_env, db, handle, revision.report_id)
-        await _decide(ts_env, db, handle, revision.report_id, accept=True)
+        await _submit(own_ts_env, db, handle, revision.report_id)
+        await _decide(own_ts_env, db, handle, revision.report_id, accept=True)
         result = await _finished(handle)
         assert (result.accepted, result.standing, result.versions) == (True, "good", 2)
         await eventually(lambda: _async(mails(mailbox, "standing_changed")), lambda m: len(m) == 4)
@@ -233,13 +223,13 @@ async def _async(value):
     return value
 
 
-async def test_escalated_then_lapsed_then_restored(ts_env, settings, db, mailbox):
-    async with running_workers(ts_env.client, settings, db):
-        seeded, _, in_force = await _in_force(ts_env, settings, db, mailbox, settings_for())
+async def test_escalated_then_lapsed_then_restored(own_ts_env, settings, db, mailbox):
+    async with running_workers(own_ts_env.client, settings, db):
+        seeded, _, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
         from services.reviews.calendar import add_months
 
-        await _skip_to(ts_env, add_months(in_force, 3) + timedelta(minutes=1))
-        handle, view = await _cycle(ts_env, seeded, 1)
+        await _skip_to(own_ts_env, add_months(in_force, 3) + timedelta(minutes=1))
+        handle, view = await _cycle(own_ts_env, seeded, 1)
         due = view.due_at
 
         async def standing():
@@ -248,20 +238,20 @@ async def test_escalated_then_lapsed_then_restored(ts_env, settings, db, mailbox
                     session, campaign_id=seeded.campaign.id, organisation_id=seeded.organisations[0].id
                 )
 
-        await _skip_to(ts_env, due + 11 * DAY)  # past the 10-day grace: non-compliant
+        await _skip_to(own_ts_env, due + 11 * DAY)  # past the 10-day grace: non-compliant
         await eventually(standing, lambda s: s is Standing.non_compliant)
-        await _skip_to(ts_env, due + 29 * DAY)  # the ladder counts from the due date (28 days: level 1)
+        await _skip_to(own_ts_env, due + 29 * DAY)  # the ladder counts from the due date (28 days: level 1)
         escalations = await eventually(
             lambda: _async(mails(mailbox, "report_escalation")), lambda m: len(m) == 1
         )
         assert seeded.contacts[0].email in escalations[0].recipients
-        await _skip_to(ts_env, due + 31 * DAY)  # grace + 20 days: lapsed
+        await _skip_to(own_ts_env, due + 31 * DAY)  # grace + 20 days: lapsed
         await eventually(standing, lambda s: s is Standing.lapsed)
         register = (seeded.campaign.register_key,)
         assert register
         # A late report, accepted, restores good standing.
-        await _submit(ts_env, db, handle, view.report_id)
-        await _decide(ts_env, db, handle, view.report_id, accept=True)
+        await _submit(own_ts_env, db, handle, view.report_id)
+        await _decide(own_ts_env, db, handle, view.report_id, accept=True)
         result = await _finished(handle)
         assert (result.accepted, result.standing) == (True, "good")
         await eventually(standing, lambda s: s is Standing.good)
@@ -278,24 +268,24 @@ async def test_escalated_then_lapsed_then_restored(ts_env, settings, db, mailbox
         assert [c.data["to"] for c in changes] == ["overdue", "non_compliant", "lapsed", "good"]
 
 
-async def test_history_stays_short_over_many_cycles(ts_env, settings, db, mailbox):
+async def test_history_stays_short_over_many_cycles(own_ts_env, settings, db, mailbox):
     cycles = 8
-    async with running_workers(ts_env.client, settings, db):
-        seeded, pledge, in_force = await _in_force(ts_env, settings, db, mailbox, settings_for())
+    async with running_workers(own_ts_env.client, settings, db):
+        seeded, pledge, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
         from services.reviews.calendar import add_months
 
         for cycle in range(1, cycles + 1):
-            await _skip_to(ts_env, add_months(in_force, 3 * cycle) + timedelta(minutes=1))
-            handle, view = await _cycle(ts_env, seeded, cycle)
-            await _submit(ts_env, db, handle, view.report_id)
-            await _decide(ts_env, db, handle, view.report_id, accept=True)
+            await _skip_to(own_ts_env, add_months(in_force, 3 * cycle) + timedelta(minutes=1))
+            handle, view = await _cycle(own_ts_env, seeded, cycle)
+            await _submit(own_ts_env, db, handle, view.report_id)
+            await _decide(own_ts_env, db, handle, view.report_id, accept=True)
             await _finished(handle)
-        await _skip_to(ts_env, add_months(in_force, 3 * cycles) + 2 * DAY)
+        await _skip_to(own_ts_env, add_months(in_force, 3 * cycles) + 2 * DAY)
         history = await pledge.fetch_history()
         assert len(history.events) < 40, f"the current run has {len(history.events)} events"
         from services.audit.history.export import fetch_chain
 
-        chain = await fetch_chain(ts_env.client, pledge.id)
+        chain = await fetch_chain(own_ts_env.client, pledge.id)
         assert len(chain) == cycles + 1, "one run per cycle, plus the one that waits for the next"
         assert max(len(run.events) for run in chain) < 60
         with Session(db) as session:

@@ -15,14 +15,12 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlmodel import Session, select
-from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from models.common import utcnow
 from models.report import Evidence, ItemStatus, ReportStatus, Standing
 from pledgeflow.config import PROJECT_ROOT
 from pledgeflow.db import session_scope
-from pledgeflow.dev.binaries import temporal_test_server
 from pledgeflow.links import LinkPurpose, LinkSigner
 from pledgeflow.mail.render import EMAIL_TEMPLATES, EmailRenderer
 from pledgeflow.worker import email_delivery
@@ -542,15 +540,6 @@ async def test_review_page_for_its_reviewer_only(temporal_site, db):
 
 
 # ---- the whole cycle, through the pages, on the time-skipping server -------------------------
-
-
-@pytest_asyncio.fixture
-async def own_ts_env():
-    """A time-skipping server of this test's own (see tests/chasing/test_workflow.py)."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    with env.auto_time_skipping_disabled():
-        yield env
-    await env.shutdown()
 
 
 @pytest_asyncio.fixture

@@ -16,13 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from pledgeflow.dev.binaries import temporal_test_server
 from tests.helpers import eventually
 from tests.signing.pledge_doubles import SUCCESSOR_ID, CampaignListener, PledgeActivityDoubles
 from workflows.chasing import ChasePlan, LadderStep, QuietWindow, deadline_moment
@@ -41,18 +39,6 @@ from workflows.pledge_messages import (
 )
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest_asyncio.fixture(scope="module")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own.
-
-    These tests skip days at a time. On the session's shared server (tests/conftest.py), late in
-    the whole suite, a skip timed out: work other tests left on it kept the server from skipping.
-    """
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=temporal_test_server())
-    yield env
-    await env.shutdown()
 
 
 DAY = timedelta(days=1)
@@ -92,22 +78,24 @@ async def _now(value: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running_pledge(ts_env: WorkflowEnvironment, plan: ChasePlan | None = None) -> AsyncIterator[Pledge]:
+async def running_pledge(
+    module_ts_env: WorkflowEnvironment, plan: ChasePlan | None = None
+) -> AsyncIterator[Pledge]:
     """A pledge workflow on a fresh task queue, with its doubles and a listening campaign."""
     queue = f"pledge-states-{uuid.uuid4()}"
     campaign_id = uuid.uuid4().int % 10**9
-    now = await ts_env.get_current_time()
+    now = await module_ts_env.get_current_time()
     doubles = PledgeActivityDoubles()
     async with Worker(
-        ts_env.client,
+        module_ts_env.client,
         task_queue=queue,
         workflows=[PledgeWorkflow, CampaignListener],
         activities=doubles.activities(),
     ):
-        campaign = await ts_env.client.start_workflow(
+        campaign = await module_ts_env.client.start_workflow(
             CampaignListener.run, id=campaign_workflow_id(campaign_id), task_queue=queue
         )
-        handle = await ts_env.client.start_workflow(
+        handle = await module_ts_env.client.start_workflow(
             PledgeWorkflow.run,
             PledgeInput(
                 campaign_id=campaign_id,
@@ -145,8 +133,8 @@ def _sign(invitation_id: int = INVITATION, name: str = "Ama Owusu") -> SignReque
     )
 
 
-async def test_a_signature_is_recorded_with_the_signers_facts_and_is_final(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_signature_is_recorded_with_the_signers_facts_and_is_final(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         result = await pledge.handle.execute_update(PledgeWorkflow.sign, _sign())
         [done] = await pledge.called("complete_signature")
         signature = done.signature
@@ -163,8 +151,8 @@ async def test_a_signature_is_recorded_with_the_signers_facts_and_is_final(ts_en
         assert len(pledge.doubles.named("complete_signature")) == 1
 
 
-async def test_an_invalid_signature_never_reaches_the_records(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_an_invalid_signature_never_reaches_the_records(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         blank = SignRequest(INVITATION, " ", "Director", consent=True)
         no_consent = SignRequest(INVITATION, "Ama", "Director", consent=False)
         other_link = _sign(invitation_id=INVITATION + 1)
@@ -180,8 +168,8 @@ async def test_an_invalid_signature_never_reaches_the_records(ts_env):
         assert pledge.doubles.calls == []
 
 
-async def test_a_decline_is_recorded_and_the_campaign_and_coordinator_are_told(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_decline_is_recorded_and_the_campaign_and_coordinator_are_told(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         await pledge.handle.execute_update(PledgeWorkflow.decline, DeclineRequest(INVITATION, "  no budget "))
         assert await pledge.emails_once(1) == ["decline_notice"]
         [recorded] = pledge.doubles.named("record_decline")
@@ -193,8 +181,8 @@ async def test_a_decline_is_recorded_and_the_campaign_and_coordinator_are_told(t
         )
 
 
-async def test_a_delegation_hands_the_invitation_to_the_colleague(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_delegation_hands_the_invitation_to_the_colleague(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         result = await pledge.handle.execute_update(
             PledgeWorkflow.delegate,
             DelegateRequest(INVITATION, name=" Kofi Mensah ", email=" Kofi@X.example "),
@@ -219,8 +207,8 @@ async def test_a_delegation_hands_the_invitation_to_the_colleague(ts_env):
         assert done.signature.invitation_id == SUCCESSOR_ID
 
 
-async def test_a_withdrawal_after_signing_is_recorded_and_told(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_withdrawal_after_signing_is_recorded_and_told(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         assert (
             await rejection(
                 lambda: pledge.handle.execute_update(
@@ -243,8 +231,8 @@ async def test_a_withdrawal_after_signing_is_recorded_and_told(ts_env):
         assert (await pledge.view()).status == "withdrawn"
 
 
-async def test_the_ladder_runs_in_order_then_the_invitation_expires(ts_env):
-    now = await ts_env.get_current_time()
+async def test_the_ladder_runs_in_order_then_the_invitation_expires(module_ts_env):
+    now = await module_ts_env.get_current_time()
     plan = ChasePlan(
         started_at=now,
         deadline_at=now + 10 * DAY,
@@ -252,8 +240,8 @@ async def test_the_ladder_runs_in_order_then_the_invitation_expires(ts_env):
         ladder=[LadderStep(4, "escalation_contact"), LadderStep(6, "coordinator")],
         quiet=QuietWindow(enabled=False),
     )
-    async with running_pledge(ts_env, plan) as pledge:
-        await ts_env.sleep(11 * DAY)
+    async with running_pledge(module_ts_env, plan) as pledge:
+        await module_ts_env.sleep(11 * DAY)
         view = await eventually(pledge.view, lambda v: v.status == "expired")
         assert await pledge.emails_once(4) == ["reminder", "escalation", "escalation", "expiry_notice"]
         escalations = pledge.doubles.named("record_escalation")
@@ -272,10 +260,10 @@ async def test_the_ladder_runs_in_order_then_the_invitation_expires(ts_env):
         )
 
 
-async def test_an_extended_deadline_replans_the_chase_and_tells_the_contact(ts_env):
-    now = await ts_env.get_current_time()
+async def test_an_extended_deadline_replans_the_chase_and_tells_the_contact(module_ts_env):
+    now = await module_ts_env.get_current_time()
     plan = ChasePlan(started_at=now, deadline_at=now + 3 * DAY, quiet=QuietWindow(enabled=False))
-    async with running_pledge(ts_env, plan) as pledge:
+    async with running_pledge(module_ts_env, plan) as pledge:
         earlier = (now + DAY).date().isoformat()
         assert (
             await rejection(
@@ -290,16 +278,16 @@ async def test_an_extended_deadline_replans_the_chase_and_tells_the_contact(ts_e
         assert (recorded.deadline, recorded.actor) == (later, "coordinator@test.example")
         assert await pledge.emails_once(1) == ["deadline_extended"]
         assert (await pledge.view()).deadline_at == deadline_moment(later, "UTC")
-        await ts_env.sleep(5 * DAY)  # past the old deadline
+        await module_ts_env.sleep(5 * DAY)  # past the old deadline
         assert (await pledge.view()).status == "open"
         assert pledge.doubles.named("expire_invitation") == []
-        await ts_env.sleep(7 * DAY)  # past the new one
+        await module_ts_env.sleep(7 * DAY)  # past the new one
         await eventually(pledge.view, lambda v: v.status == "expired")
         assert await pledge.campaign_heard() == [("expired", INVITATION)]
 
 
-async def test_a_cancelled_campaign_closes_the_invitation_and_ends_the_pledge(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_cancelled_campaign_closes_the_invitation_and_ends_the_pledge(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         await pledge.handle.signal(PledgeWorkflow.campaign_ended, CampaignEnded("cancelled", "funding gone"))
         view: PledgeView = await asyncio.wait_for(pledge.handle.result(), timeout=20)
         assert view.status == "open" and view.problems == []
@@ -308,8 +296,8 @@ async def test_a_cancelled_campaign_closes_the_invitation_and_ends_the_pledge(ts
         assert pledge.doubles.named("send_email")[0].params == {"reason": "funding gone"}
 
 
-async def test_a_closed_campaign_ends_a_signed_pledge_without_touching_the_records(ts_env):
-    async with running_pledge(ts_env) as pledge:
+async def test_a_closed_campaign_ends_a_signed_pledge_without_touching_the_records(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
         await pledge.handle.execute_update(PledgeWorkflow.sign, _sign())
         await pledge.called("complete_signature")
         await pledge.handle.signal(PledgeWorkflow.campaign_ended, CampaignEnded("closed"))
