@@ -23,6 +23,7 @@ from pledgeflow.db import session_scope
 from services import campaigns
 from workflows.campaign_messages import InvitationRange
 from workflows.ids import campaign_workflow_id
+from workflows.pledge_messages import PledgeBroadcast
 
 SIGNAL_CONCURRENCY = 32
 BATCH_SIZE = 200
@@ -55,7 +56,7 @@ class AddInviteesResult:
 @dataclass
 class BroadcastInput:
     campaign_id: int
-    signal: str
+    signal: PledgeBroadcast
     payload: dict[str, Any]
     # Which organisations: "all" invited, or only "open" ones (not yet answered).
     audience: str = "all"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from workflows.pledge_messages import InvitationUndeliverable, MemberChange, PledgeInput
+from workflows.pledge_messages import InvitationUndeliverable, MemberChange, PledgeBroadcast, PledgeInput
 
 
 class WorkflowCalls(Protocol):
@@ -30,7 +30,7 @@ class WorkflowCalls(Protocol):
         ...
 
     async def signal_pledge(
-        self, campaign_id: int, organisation_id: int, signal: str, payload: dict[str, Any]
+        self, campaign_id: int, organisation_id: int, signal: PledgeBroadcast, payload: dict[str, Any]
     ) -> bool:
         """Send a campaign broadcast (named as the campaign's history names it); False if not running."""
         ...

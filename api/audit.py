@@ -255,7 +255,7 @@ async def replay_history(
 ) -> ReplayReport:
     """Replay a history against the current workflow code: clean, or the first event where it diverges."""
     require_role(user, *AUDITORS)
-    workflows = replay.registered_workflows()
+    workflows = workflow_client.registered_workflows()
     if file is not None and workflow_id:
         raise InvalidInput.for_field("workflow_id", "give a file or a workflow_id, not both")
     if file is not None:

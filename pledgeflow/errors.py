@@ -64,10 +64,6 @@ class Forbidden(PledgeflowError):
     status, slug, title = 403, "forbidden", "Not allowed"
 
 
-class Gone(PledgeflowError):
-    status, slug, title = 410, "gone", "No longer available"
-
-
 class Unavailable(PledgeflowError):
     status, slug, title = 503, "unavailable", "A service this needs is unreachable"
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from models.campaign import Campaign
 from models.contact import Contact
 from services.campaigns import effective_policy
-from workflows.chasing import ChasePlan, LadderStep, QuietWindow, deadline_moment
+from workflows.chasing import ChasePlan, LadderStep, deadline_moment
+from workflows.quiet_hours import QuietWindow
 
 
 def chase_plan(

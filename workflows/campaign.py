@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         LifecycleEvent,
         Member,
     )
-    from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange
+    from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange, PledgeBroadcast
     from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH
     from workflows.quorum import GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
@@ -274,7 +274,7 @@ class CampaignWorkflow:
             await self._notify_coordinator(EmailKind.pact_in_force, "in-force-coordinator", {})
         else:
             await self._announce_to_everyone(at)
-        await self._broadcast("pact_in_force", {"at": at.isoformat()}, audience="all")
+        await self._broadcast(PledgeBroadcast.pact_in_force, {"at": at.isoformat()}, audience="all")
 
     async def _announce_to_everyone(self, at: datetime) -> None:
         await workflow.execute_activity_method(
@@ -302,7 +302,7 @@ class CampaignWorkflow:
             retry_policy=RETRY,
         )
 
-    async def _broadcast(self, signal: str, payload: dict[str, Any], *, audience: str) -> None:
+    async def _broadcast(self, signal: PledgeBroadcast, payload: dict[str, Any], *, audience: str) -> None:
         await workflow.execute_activity_method(
             CampaignActivities.broadcast_to_pledges,
             BroadcastInput(
@@ -389,7 +389,7 @@ class CampaignWorkflow:
         )
         self._record("extend_deadline", request.actor, request.deadline)
         change = DeadlineChange(deadline=request.deadline, timezone=self._state.timezone, actor=request.actor)
-        await self._broadcast("campaign_deadline_changed", change.__dict__, audience="open")
+        await self._broadcast(PledgeBroadcast.campaign_deadline_changed, change.__dict__, audience="open")
         return request.deadline
 
     @extend_deadline.validator
@@ -413,7 +413,9 @@ class CampaignWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        await self._broadcast("campaign_ended", {"reason": status, "note": request.reason}, audience="all")
+        await self._broadcast(
+            PledgeBroadcast.campaign_ended, {"reason": status, "note": request.reason}, audience="all"
+        )
         return status
 
     @workflow.update

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# Quiet hours are one rule for every email (workflows/quiet_hours.py); re-exported for callers.
-from workflows.quiet_hours import QuietWindow as QuietWindow
-from workflows.quiet_hours import next_allowed as next_allowed
+# Quiet hours are one rule for every email (workflows/quiet_hours.py).
+from workflows.quiet_hours import QuietWindow, next_allowed
 
 MIDNIGHT = time(0, 0)
 # How late a step's email may go out and still carry the time it was due.

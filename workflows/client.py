@@ -35,6 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from pledgeflow.config import Settings
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
+from workflows import registry
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import (
     AddInvitees,
@@ -58,6 +59,7 @@ from workflows.pledge_messages import (
     EscalationHandled,
     InvitationUndeliverable,
     MemberChange,
+    PledgeBroadcast,
     PledgeInput,
     Rejection,
     ReopenRequest,
@@ -69,6 +71,14 @@ from workflows.pledge_messages import (
 )
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted, ReviewCycleResult, ReviewCycleView
+
+# ---- the workflow classes ---------------------------------------------------------------------
+
+
+def registered_workflows() -> list[type]:
+    """The workflow classes the workers run, to replay with (read at call time: tests swap them)."""
+    return list(registry.WORKFLOWS)
+
 
 # ---- calls and their failures -----------------------------------------------------------------
 
@@ -442,7 +452,7 @@ class ActivityWorkflowCalls:
             await campaign_handle(self._client, campaign_id).signal(CampaignWorkflow.member_changed, change)
 
     async def signal_pledge(
-        self, campaign_id: int, organisation_id: int, signal: str, payload: dict[str, Any]
+        self, campaign_id: int, organisation_id: int, signal: PledgeBroadcast, payload: dict[str, Any]
     ) -> bool:
         """Send a campaign broadcast (named as the campaign's history names it); False if not running."""
         with _unless_finished():

@@ -11,12 +11,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
 from workflows.chasing import ChasePlan, ChaseState
 from workflows.quiet_hours import HeldEmail
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class PledgeBroadcast(StrEnum):
+    """The signals CampaignWorkflow sends to every pledge, by the names PledgeWorkflow declares them.
+
+    A broadcast travels inside an activity's input (histories keep it), so it is named, not a
+    method reference; the values are the wire names and must not change.
+    """
+
+    pact_in_force = "pact_in_force"
+    campaign_deadline_changed = "campaign_deadline_changed"
+    campaign_ended = "campaign_ended"
 
 
 class Rejection:

@@ -99,6 +99,7 @@ def replay_history(
 ) -> None:
     """Replay a history against this code: exit 0 when clean, 1 with the first diverging event."""
     from services.audit.history import replay, upload
+    from workflows import client as workflow_client
 
     if (file is None) == (workflow_id is None):
         _fail("give a history FILE or --workflow-id, one of the two")
@@ -115,7 +116,7 @@ def replay_history(
             assert workflow_id is not None
             histories = await _chain(workflow_id, run_id, all_runs=True)
             field = "--workflow-id"
-        workflows = replay.registered_workflows()
+        workflows = workflow_client.registered_workflows()
         for history in histories:
             replay.check_replayable(history, workflows, field=field)
         return await replay.replay_all(histories, workflows=workflows)

@@ -88,11 +88,6 @@ class Columns:
     header: dict[str, str]
     ignored: list[str]
 
-    @property
-    def has_contacts(self) -> bool:
-        """True when the file has contact columns."""
-        return "contact_email" in self.index
-
 
 def map_columns(header: list[str]) -> Columns:
     """Match the header row to the known columns; InvalidInput names missing or repeated ones."""
@@ -132,11 +127,6 @@ def map_columns(header: list[str]) -> Columns:
         )
         raise InvalidInput(detail, errors=problems)
     return Columns(index=index, header={c: header[i] for c, i in index.items()}, ignored=ignored)
-
-
-def kind_label(kind: OrganisationKind) -> str:
-    """The human label of a kind, e.g. 'Customs broker'."""
-    return kind.value.replace("_", " ").capitalize()
 
 
 def parse_kind(text: str) -> OrganisationKind:

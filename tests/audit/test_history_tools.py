@@ -188,7 +188,9 @@ async def test_export_round_trips_through_from_json(api, ts_env, settings, db, m
     assert response.headers["x-temporal-run-id"] == exported.run_id == fetched.run_id
     assert list(exported.events)[: len(fetched.events)] == list(fetched.events)[: len(exported.events)]
     assert json.loads(response.text)["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
-    assert (await replay.replay(upload.read_history(response.content))).clean
+    assert (
+        await replay.replay(upload.read_history(response.content), workflows=workflows.registry.WORKFLOWS)
+    ).clean
 
 
 @pytest.mark.devserver
@@ -250,7 +252,7 @@ async def test_a_continued_workflow_is_exported_run_by_run(api, ts_env, db):
 
 @pytest.mark.any_database  # a Temporal history; the database only holds the set-up
 async def test_a_stored_history_replays_cleanly(api, db):
-    verdict = await replay.replay(upload.read_history_file(SIGNED))
+    verdict = await replay.replay(upload.read_history_file(SIGNED), workflows=workflows.registry.WORKFLOWS)
     assert verdict.clean and verdict.describe().startswith("replayed cleanly")
     response = await api.post(
         "/audit/replay", headers=bearer(token_for(db, Role.auditor)), **upload_of(SIGNED.read_bytes())

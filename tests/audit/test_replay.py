@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 
-from services.audit.history.replay import registered_workflows, replay, workflow_type_of
+from services.audit.history.replay import replay, workflow_type_of
 from services.audit.history.upload import read_history_file
+from workflows.client import registered_workflows
 
 HISTORIES = Path(__file__).parent / "histories"
 STORED = sorted(HISTORIES.glob("*.json"))
@@ -25,7 +26,7 @@ def test_histories_are_stored():
 
 @pytest.mark.parametrize("path", STORED, ids=[p.stem for p in STORED])
 async def test_history_replays_cleanly(path: Path):
-    verdict = await replay(read_history_file(path))
+    verdict = await replay(read_history_file(path), workflows=registered_workflows())
     assert verdict.clean, (
         f"{path.name}: {verdict.describe()}. The workflow code no longer does what this history "
         "records: guard the change with workflow.patched(...), or re-record (docs/histories.md)."

@@ -223,3 +223,14 @@ async def test_a_campaign_in_force_cannot_be_cancelled_but_can_be_closed(module_
         progress: CampaignProgress = await asyncio.wait_for(campaign.handle.result(), timeout=20)
         assert progress.status == "closed"
         assert campaign.doubles.broadcasts()[-1] == ("campaign_ended", "all")
+
+
+def test_every_broadcast_names_a_signal_that_pledge_workflows_declare():
+    """A broadcast travels by name (inside an activity's input), so a renamed signal must fail here."""
+    from temporalio import workflow as temporal_workflow
+
+    from workflows.pledge import PledgeWorkflow
+    from workflows.pledge_messages import PledgeBroadcast
+
+    declared = set(temporal_workflow._Definition.must_from_class(PledgeWorkflow).signals)
+    assert {b.value for b in PledgeBroadcast} <= declared, declared

@@ -8,15 +8,14 @@ from workflows.chasing import (
     ChasePlan,
     ChaseState,
     LadderStep,
-    QuietWindow,
     deadline_moment,
     due_now,
     email_date,
     mark_done,
-    next_allowed,
     next_wake,
     planned_steps,
 )
+from workflows.quiet_hours import QuietWindow, next_allowed
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday
 DAY = timedelta(days=1)

@@ -345,7 +345,9 @@ async def test_review_emails_wait_for_the_morning_in_kathmandu(own_ts_env, setti
         assert (result.accepted, result.standing) == (True, "good")
         # The new code path (emails held in state, sent by timer) replays deterministically.
         for run in (handle, pledge):
-            verdict = await replay(await run.fetch_history())
+            verdict = await replay(
+                await run.fetch_history(), workflows=workflow_client.registered_workflows()
+            )
             assert verdict.clean, verdict.describe()
 
 

@@ -22,9 +22,10 @@ from tests.helpers import eventually, running_workers
 from workflows import client as workflow_client
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import ExtendDeadline
-from workflows.chasing import ChasePlan, QuietWindow
+from workflows.chasing import ChasePlan
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import PledgeInput, ReopenRequest, SignRequest
+from workflows.quiet_hours import QuietWindow
 
 pytestmark = pytest.mark.any_database  # when each email goes out; the records have their own db tests
 

@@ -1,7 +1,7 @@
 """CSV/XLSX formula injection: every CSV the product writes shows formula-leading cells as text,
 and the import refuses them with the row and the column.
 
-The product writes one CSV: the reports summary (services/report_summary.to_csv), served by
+The product writes one CSV: the reports summary (services/reviews/report_summary.to_csv), served by
 `GET /campaigns/{id}/reports.csv` and printed by `pledgeflow reports summary --csv`. Nothing
 writes XLSX (openpyxl is only a reader); audit exports are JSON.
 """

@@ -23,9 +23,10 @@ from services.reviews import reports
 from services.reviews.reports import ItemInput
 from tests import factories
 from tests.conftest import TEST_SECRET
-from workflows.chasing import ChasePlan, QuietWindow
+from workflows.chasing import ChasePlan
 from workflows.ids import review_workflow_id
 from workflows.pledge_messages import Signer
+from workflows.quiet_hours import QuietWindow
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import CycleTimes, ReviewCycleInput, ReviewCycleResult, ReviewTerms
 

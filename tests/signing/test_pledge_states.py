@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 
 from tests.helpers import eventually
 from tests.signing.pledge_doubles import SUCCESSOR_ID, CampaignListener, PledgeActivityDoubles
-from workflows.chasing import ChasePlan, LadderStep, QuietWindow, deadline_moment
+from workflows.chasing import ChasePlan, LadderStep, deadline_moment
 from workflows.ids import campaign_workflow_id, pledge_workflow_id
 from workflows.pledge import PledgeWorkflow
 from workflows.pledge_messages import (
@@ -37,6 +37,7 @@ from workflows.pledge_messages import (
     SignRequest,
     WithdrawRequest,
 )
+from workflows.quiet_hours import QuietWindow
 
 pytestmark = pytest.mark.workflow
 

@@ -25,7 +25,6 @@ from temporalio.worker import Replayer
 
 from pledgeflow.errors import InvalidInput
 from services.audit.history.events import event_type_name
-from workflows import registry
 
 _NONDETERMINISM_PREFIX = re.compile(r"^\[TMPRL1100\] Nondeterminism error: ")
 _CORE_MESSAGE = re.compile(r'Failure \{ message: "((?:[^"\\]|\\.)*)"')
@@ -91,11 +90,6 @@ class ReplayVerdict:
         what = "diverges" if d.nondeterminism else "fails"
         where = f" at event {d.event_id} ({d.event_type})" if d.event_id is not None else ""
         return f"{what}{where}: {d.message}"
-
-
-def registered_workflows() -> list[type]:
-    """The workflow classes the workers run (read at call time, so tests can swap them)."""
-    return list(registry.WORKFLOWS)
 
 
 def _names(workflows: Sequence[type]) -> list[str]:
@@ -223,9 +217,9 @@ async def _locate(
     return _event_in_task(message, events, start, cuts[high], nondeterminism)
 
 
-async def replay(history: WorkflowHistory, *, workflows: Sequence[type] | None = None) -> ReplayVerdict:
-    """Replay one run's history with the registered workflows (or those given)."""
-    chosen = list(workflows) if workflows is not None else registered_workflows()
+async def replay(history: WorkflowHistory, *, workflows: Sequence[type]) -> ReplayVerdict:
+    """Replay one run's history with the given workflow classes (the workers': registered_workflows())."""
+    chosen = list(workflows)
     check_replayable(history, chosen, field="history")
     verdict = ReplayVerdict(
         workflow_id=history.workflow_id,
@@ -254,7 +248,7 @@ async def replay(history: WorkflowHistory, *, workflows: Sequence[type] | None =
 
 
 async def replay_all(
-    histories: Sequence[WorkflowHistory], *, workflows: Sequence[type] | None = None
+    histories: Sequence[WorkflowHistory], *, workflows: Sequence[type]
 ) -> list[ReplayVerdict]:
     """Replay each run (e.g. a continue-as-new chain), in order."""
     return [await replay(h, workflows=workflows) for h in histories]
