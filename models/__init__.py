@@ -12,6 +12,7 @@ from models.organisation import Organisation
 from models.pledge import Pledge
 from models.report import Evidence, Report, ReportItem, SignatoryStanding
 from models.signature import Signature
+from models.staff_session import SignInLink, StaffSession
 from models.user import ApiToken, CampaignShare, User
 
 # Ids are never reused, on SQLite as on PostgreSQL: workflow ids are derived from them, and a
@@ -34,7 +35,9 @@ __all__ = [
     "Pledge",
     "Report",
     "ReportItem",
+    "SignInLink",
     "SignatoryStanding",
     "Signature",
+    "StaffSession",
     "User",
 ]

@@ -40,6 +40,8 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The first time the signatory opened the link's page (the funnel's "opened"); later visits leave it.
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InviteeChoice(BaseModel):
@@ -65,3 +67,4 @@ class InvitationPublic(SQLModel):
     created_at: datetime
     sent_at: datetime | None
     responded_at: datetime | None
+    opened_at: datetime | None = None

@@ -28,10 +28,17 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set by an admin: the person can no longer sign in, and their sessions and tokens stop working.
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class UserPublic(UserBase):
     id: int
+    deactivated_at: datetime | None = None
 
 
 class TokenState(StrEnum):
