@@ -1,6 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image for the API and the workers: `docker run IMAGE api` or `docker run IMAGE worker`.
 # Every start first brings the database to the latest migration (safe with many containers at once).
+
+# The console's front-end files (htmx), pinned by package-lock.json, from the npm registry.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -21,6 +28,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 COPY . .
+COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js /app/node_modules/htmx.org/dist/htmx.min.js
 RUN pip install --no-deps -c requirements.lock -e . \
     && python -m compileall -q activities api models pledgeflow services workflows migrations \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin pledgeflow \

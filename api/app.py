@@ -22,6 +22,11 @@ from api import (
     reviews,
     tokens,
 )
+from api.console import ROUTERS as CONSOLE_ROUTERS
+from api.console import assets as console_assets
+from api.console import errors as console_errors
+from api.console.rendering import ConsoleRenderer
+from api.console.signed_in import ConsoleTools
 from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import receipts, register, reports, signing
@@ -63,18 +68,22 @@ def create_app(
         links=LinkSigner(settings.secret_key),
         connect_temporal=connect_temporal or (lambda: connect(settings)),
     )
-    app.state.page_tools = PageTools(
-        pages=PageRenderer(settings.templates_dir),
-        csrf=CsrfGuard(
-            settings.secret_key,
-            secure_cookie=settings.public_base_url.startswith("https://"),
-            public_base_url=settings.public_base_url,
+    https = settings.public_base_url.startswith("https://")
+    csrf = CsrfGuard(settings.secret_key, secure_cookie=https, public_base_url=settings.public_base_url)
+    app.state.page_tools = PageTools(pages=PageRenderer(settings.templates_dir), csrf=csrf)
+    app.state.console = ConsoleTools(
+        renderer=ConsoleRenderer(
+            settings.templates_dir, csrf=csrf, secret_key=settings.secret_key, secure_cookie=https
         ),
+        csrf=csrf,
     )
     # The last added is the outermost: the security headers go on the rate limit's 429s too.
     app.add_middleware(RateLimits, settings=settings, pages=app.state.page_tools.pages)
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     problems.install(app)
+    console_errors.install(
+        app, domain=problems.domain_error, validation=problems.validation_error, http=problems.http_error
+    )
     for router in (
         organisations.router,
         contacts.router,
@@ -91,8 +100,10 @@ def create_app(
         reports.router,
         review_pages.router,
         tokens.router,
+        *CONSOLE_ROUTERS,
     ):
         app.include_router(router)
+    console_assets.install(app, assets_dir=settings.assets_dir)
 
     api_docs.install(app, static_dir=settings.templates_dir / "static")
 

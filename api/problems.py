@@ -66,7 +66,7 @@ def _field_problem(err: dict[str, Any]) -> FieldProblem:
     )
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PledgeflowError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return problem_response(
@@ -80,7 +80,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [_field_problem(err) for err in exc.errors()]
     detail = "; ".join(f"{p.field}: {p.reason}" for p in problems)
@@ -94,7 +94,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = {
         400: "bad-request",
@@ -245,8 +245,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
     for database_error in (DBAPIError, PoolTimeoutError):
         app.add_exception_handler(database_error, _database_unavailable)
-    app.add_exception_handler(PledgeflowError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PledgeflowError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)

@@ -41,6 +41,8 @@ def family_of(path: str) -> str | None:
         return "receipts"
     if first == "register":
         return "register"
+    if first == "sign-in":
+        return "sign_in"
     return None
 
 
@@ -59,6 +61,7 @@ class Limits:
                 "links": parse(settings.rate_limit_links),
                 "receipts": parse(settings.rate_limit_receipts),
                 "register": parse(settings.rate_limit_register),
+                "sign_in": parse(settings.rate_limit_sign_in),
             },
             failed_auth=parse(settings.rate_limit_failed_auth),
         )
@@ -110,7 +113,7 @@ class RateLimits:
         request = Request(scope)
         headers = {"Retry-After": str(retry_after)}
         path = scope["path"]
-        html = family in ("links", "receipts", "register") and not path.endswith(".json")
+        html = family in ("links", "receipts", "register", "sign_in") and not path.endswith(".json")
         response: Response
         if html:
             response = self.pages.message(

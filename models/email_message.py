@@ -40,6 +40,9 @@ class EmailKind(StrEnum):
     report_accepted = "report_accepted"
     report_sent_back = "report_sent_back"
     standing_changed = "standing_changed"
+    # staff
+    sign_in_link = "sign_in_link"
+    staff_invitation = "staff_invitation"
 
 
 class EmailStatus(StrEnum):

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from models.common import UTCDateTime, utcnow
+
+
+class SignInReason(StrEnum):
+    """Why a link was made: the person asked for one, or an admin invited them."""
+
+    sign_in = "sign_in"
+    invitation = "invitation"
 
 
 class SignInLink(SQLModel, table=True):
@@ -21,7 +29,7 @@ class SignInLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     # Why the link was made: a person asking for one, or an admin inviting a new member of staff.
-    reason: str = Field(default="sign_in", max_length=20)
+    reason: str = Field(default=SignInReason.sign_in.value, max_length=20)  # a SignInReason
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     link_ttl_days: int = 120
     api_token_days: int = Field(default=90, ge=1, le=3650)  # lifetime of a new API token by default
     templates_dir: Path = PROJECT_ROOT / "templates"
+    assets_dir: Path = PROJECT_ROOT / "node_modules"  # npm packages of package-lock.json (htmx)
+    # The console: a one-time sign-in link works for minutes; the session it opens for hours.
+    sign_in_link_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    sign_in_links_per_hour: int = Field(default=5, ge=1)  # per person; more asks send nothing
+    staff_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     # Requests per client address and route family, in the `limits` notation ("30/minute");
     # an answer beyond it is a 429 with Retry-After (see api/rate_limits.py).
     rate_limit_enabled: bool = True
@@ -96,6 +101,7 @@ class Settings(BaseSettings):
     rate_limit_receipts: str = "60/minute"
     rate_limit_register: str = "120/minute"
     rate_limit_failed_auth: str = "10/minute"  # Bearer tokens refused (401), per address
+    rate_limit_sign_in: str = "10/minute"  # asking for a sign-in link, and opening one, per address
 
     # Operations
     # Bearer token for /metrics and the detail of /readyz. In production both are closed without
@@ -121,7 +127,7 @@ class Settings(BaseSettings):
                 raise ValueError("PLEDGEFLOW_SECRET_KEY must be at least 32 characters in production")
             if weakness := secret_weakness(self.secret_key):
                 raise ValueError(f"PLEDGEFLOW_SECRET_KEY is not random enough: {weakness}; {_MAKE_A_KEY}")
-        for name in ("links", "receipts", "register", "failed_auth"):
+        for name in ("links", "receipts", "register", "failed_auth", "sign_in"):
             value = getattr(self, f"rate_limit_{name}")
             try:
                 parse_many(value)

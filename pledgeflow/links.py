@@ -14,6 +14,7 @@ class LinkPurpose(StrEnum):
     report = "report"
     review = "review"
     withdraw = "withdraw"
+    sign_in = "sign_in"  # a member of staff's one-time sign-in link (the subject is the link's row)
 
 
 class LinkError(Exception):

@@ -141,4 +141,6 @@ def authenticate(session: Session, plain: str) -> User:
     user = session.get(User, token.user_id)
     if user is None:
         raise Unauthorized("the bearer token's user no longer exists")
+    if not user.active:
+        raise Unauthorized("the bearer token's holder was deactivated")
     return user

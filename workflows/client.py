@@ -71,6 +71,8 @@ from workflows.pledge_messages import (
 )
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted, ReviewCycleResult, ReviewCycleView
+from workflows.staff_mail import StaffMailWorkflow
+from workflows.staff_mail_messages import StaffMailInput
 
 # ---- the workflow classes ---------------------------------------------------------------------
 
@@ -403,6 +405,31 @@ async def checkpoint_now(client: Client, settings: Settings) -> str:
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
+    except RPCError as exc:
+        raise _refused(exc) from exc
+    return workflow_id
+
+
+# ---- staff ------------------------------------------------------------------------------------
+
+
+async def send_staff_mail(
+    client: Client, settings: Settings, *, kind: str, link_id: int, invited_by: str = ""
+) -> str:
+    """Email a sign-in link (or an invitation carrying one) through its own workflow; one per link."""
+    workflow_id = f"staff-mail-{link_id}"
+    try:
+        await client.start_workflow(
+            StaffMailWorkflow.run,
+            StaffMailInput(
+                kind=kind, link_id=link_id, email_task_queue=settings.email_task_queue, invited_by=invited_by
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # the same link asked twice: its email is already on its way
     except RPCError as exc:
         raise _refused(exc) from exc
     return workflow_id

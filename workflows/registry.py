@@ -6,5 +6,12 @@ from workflows.campaign import CampaignWorkflow
 from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.pledge import PledgeWorkflow
 from workflows.review import ReviewCycleWorkflow
+from workflows.staff_mail import StaffMailWorkflow
 
-WORKFLOWS: list[type] = [CampaignWorkflow, PledgeWorkflow, ReviewCycleWorkflow, AuditCheckpointWorkflow]
+WORKFLOWS: list[type] = [
+    CampaignWorkflow,
+    PledgeWorkflow,
+    ReviewCycleWorkflow,
+    AuditCheckpointWorkflow,
+    StaffMailWorkflow,
+]

@@ -37,6 +37,8 @@ EMAIL_TEMPLATES: dict[str, str] = {
         "report_accepted",
         "report_sent_back",
         "standing_changed",
+        "sign_in_link",
+        "staff_invitation",
     )
 }
 

@@ -7,7 +7,7 @@ from types import MappingProxyType
 from sqlmodel import Session
 
 from models.email_message import EmailKind
-from services.notifications import audit, campaigns, reviews, signing
+from services.notifications import audit, campaigns, reviews, signing, staff
 from services.notifications.base import Composer, Draft, LinkContext, MailRef
 
 SIGNING_COMPOSERS: dict[EmailKind, Composer] = {
@@ -41,8 +41,12 @@ REVIEW_COMPOSERS: dict[EmailKind, Composer] = {
     EmailKind.report_sent_back: reviews.report_sent_back,
     EmailKind.standing_changed: reviews.standing_changed,
 }
+STAFF_COMPOSERS: dict[EmailKind, Composer] = {
+    EmailKind.sign_in_link: staff.sign_in_link,
+    EmailKind.staff_invitation: staff.staff_invitation,
+}
 COMPOSERS: MappingProxyType[EmailKind, Composer] = MappingProxyType(
-    {**SIGNING_COMPOSERS, **CAMPAIGN_COMPOSERS, **AUDIT_COMPOSERS, **REVIEW_COMPOSERS}
+    {**SIGNING_COMPOSERS, **CAMPAIGN_COMPOSERS, **AUDIT_COMPOSERS, **REVIEW_COMPOSERS, **STAFF_COMPOSERS}
 )
 
 
