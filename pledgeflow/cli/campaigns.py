@@ -101,13 +101,19 @@ def add_invitees(
 
 
 @campaign_app.command("extend-deadline")
-def extend_deadline(campaign_id: int, deadline: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
-    """Move the signature deadline later; those who have not answered are told."""
-    _date(deadline)
+def extend_deadline(
+    campaign_id: int,
+    deadline: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    notify: Annotated[bool, typer.Option(help="Email those who have not answered the new date")] = True,
+) -> None:
+    """Move the signature deadline later; those who have not answered are told (unless --no-notify)."""
+    new_deadline = _date(deadline)
 
     async def action(settings: Settings, client: Client) -> Any:
+        with session_scope(get_engine()) as session:
+            campaigns.check_new_deadline(campaigns.get_or_raise(session, campaign_id), new_deadline)
         return await workflow_client.extend_campaign_deadline(
-            client, campaign_id, ExtendDeadline(deadline, cli_actor())
+            client, campaign_id, ExtendDeadline(deadline, cli_actor(), notify=notify)
         )
 
     typer.echo(f"deadline is now {_run(action)}")
