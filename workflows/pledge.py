@@ -75,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
 
 MAX_NAME = 200
 MAX_REASON = 2000
+REMEMBERED_REMINDERS = 20  # request ids kept to refuse a repeat (the Message-ID refuses older ones)
 
 
 @workflow.defn
@@ -344,10 +345,9 @@ class PledgeWorkflow(PledgeEffects, PledgeChase):
         s = self._state
         if s.status != "open" or s.campaign_ended or reminder.invitation_id != s.invitation_id:
             return
-        if any(
-            isinstance(e, RemindedNow) and e.reminder.request_id == reminder.request_id for e in self._effects
-        ):
-            return  # the same request signalled twice (a retried broadcast) before the loop ran
+        if reminder.request_id in s.reminded_now:
+            return  # the same request again (a retried activity, a repeated call): sent already
+        s.reminded_now = [*s.reminded_now[-(REMEMBERED_REMINDERS - 1) :], reminder.request_id]
         self._effects.append(RemindedNow(workflow.now(), reminder))
 
     @workflow.signal

@@ -238,6 +238,7 @@ class PledgeState:
     problems: list[str] = field(default_factory=list)
     held: list[HeldEmail] = field(default_factory=list)  # emails waiting for the recipient's morning
     cycle_opened_now: int = 0  # the highest review cycle a coordinator opened ahead of its date
+    reminded_now: list[str] = field(default_factory=list)  # the latest reminder-now request ids
 
 
 @dataclass
