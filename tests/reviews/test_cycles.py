@@ -336,7 +336,7 @@ async def test_a_coordinator_opens_the_next_cycle_now_through_the_api(own_ts_env
         running_workers(own_ts_env.client, settings, db),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as site,
     ):
-        seeded, pledge, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
+        seeded, _pledge, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
         headers = {"Authorization": f"Bearer {seeded.token}"}
         await eventually(
             lambda: workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id),
