@@ -20,7 +20,7 @@ from pledgeflow.db import get_engine, session_scope
 from pledgeflow.errors import PledgeflowError
 from services import campaigns, escalations, invitations
 from workflows import client as workflow_client
-from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
+from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline, RemindNow
 from workflows.pledge_messages import DeadlineChange, EscalationHandled, ReopenRequest
 
 campaign_app = typer.Typer(help="Launch and steer campaigns.", no_args_is_help=True)
@@ -124,6 +124,33 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+@campaign_app.command("remind")
+def remind(
+    campaign_id: int,
+    invitations: Annotated[
+        list[int] | None, typer.Argument(help="Invitation ids (all open ones when none)")
+    ] = None,
+) -> None:
+    """Send a reminder now to these open invitations, or to everyone who has not answered."""
+
+    async def action(settings: Settings, client: Client) -> Any:
+        return await workflow_client.remind_now(
+            client, campaign_id, RemindNow(actor=cli_actor(), invitation_ids=invitations or None)
+        )
+
+    typer.echo(f"reminded {_run(action).reminded} invitation(s)")
+
+
+@campaign_app.command("next-review-cycle")
+def next_review_cycle(campaign_id: int) -> None:
+    """Open every signatory's next review cycle now (the pact must be in force)."""
+
+    async def action(settings: Settings, client: Client) -> int:
+        return await workflow_client.open_next_review_cycle(client, campaign_id, cli_actor())
+
+    typer.echo(f"review cycle {_run(action)} is open")
 
 
 @campaign_app.command("cancel")
