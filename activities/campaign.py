@@ -17,13 +17,15 @@ from activities.errors import domain_errors_are_final
 from activities.launch import ranges_of
 from activities.workflow_calls import WorkflowCalls
 from models.campaign import CampaignStatus
+from models.common import utcnow
 from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from pledgeflow.db import session_scope
-from services import campaigns
+from services import campaigns, invitations
+from services.reviews import reports
 from workflows.campaign_messages import InvitationRange
 from workflows.ids import campaign_workflow_id
-from workflows.pledge_messages import PledgeBroadcast
+from workflows.pledge_messages import PledgeBroadcast, ReminderNow
 
 SIGNAL_CONCURRENCY = 32
 BATCH_SIZE = 200
@@ -60,6 +62,23 @@ class BroadcastInput:
     payload: dict[str, Any]
     # Which organisations: "all" invited, or only "open" ones (not yet answered).
     audience: str = "all"
+
+
+@dataclass
+class RemindInput:
+    campaign_id: int
+    request_id: str
+    actor: str
+    invitation_ids: list[int] | None = None  # None: every open invitation
+    at: datetime | None = None  # the workflow's clock
+
+
+@dataclass
+class NextReviewCycleInput:
+    campaign_id: int
+    actor: str
+    after: int = 0  # the last cycle a coordinator opened ahead (the workflow remembers it)
+    at: datetime | None = None
 
 
 @dataclass
@@ -144,11 +163,12 @@ class CampaignActivities:
     # ---- reaching every pledge workflow ----------------------------------------------
 
     def _audience(self, request: BroadcastInput) -> list[int]:
-        statuses = (
-            [InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.unresponsive]
-            if request.audience == "open"
-            else [s for s in InvitationStatus if s is not InvitationStatus.delegated]
-        )
+        if request.audience == "open":
+            statuses = [InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.unresponsive]
+        elif request.audience == "signed":
+            statuses = [InvitationStatus.signed]
+        else:
+            statuses = [s for s in InvitationStatus if s is not InvitationStatus.delegated]
         with session_scope(self._engine) as session:
             rows = session.exec(
                 select(Invitation.organisation_id)
@@ -176,6 +196,70 @@ class CampaignActivities:
             await asyncio.gather(*(signal(o) for o in organisation_ids[start : start + 500]))
             activity.heartbeat(start)
         return reached
+
+    # ---- a coordinator's reminder now, the next review cycle now ----------------------
+
+    def _reminder_audience(self, request: RemindInput) -> list[tuple[int, int]]:
+        with session_scope(self._engine) as session:
+            found = invitations.reminder_audience(
+                session, campaign_id=request.campaign_id, invitation_ids=request.invitation_ids
+            )
+            return [(i.organisation_id, i.id or 0) for i in found]
+
+    def _record_reminded(self, request: RemindInput, invitation_ids: list[int]) -> None:
+        with session_scope(self._engine) as session:
+            invitations.record_reminded(
+                session,
+                campaign_id=request.campaign_id,
+                request_id=request.request_id,
+                invitation_ids=invitation_ids,
+                actor=request.actor,
+                at=request.at or utcnow(),
+            )
+
+    @activity.defn(name="remind_now")
+    @domain_errors_are_final
+    async def remind_now(self, request: RemindInput) -> int:
+        """Tell each chosen open pledge to send a reminder now; the number reached is returned.
+
+        Each pledge sends it under a Message-ID made of the request id, so a retry of this
+        activity, or the same request again, emails no one twice. The audit entry comes last.
+        """
+        audience = await asyncio.to_thread(self._reminder_audience, request)
+        gate = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+        reached: list[int] = []
+
+        async def signal(organisation_id: int, invitation_id: int) -> None:
+            reminder = ReminderNow(
+                invitation_id=invitation_id, request_id=request.request_id, actor=request.actor
+            )
+            async with gate:
+                if await self._workflows.signal_pledge(
+                    request.campaign_id, organisation_id, PledgeBroadcast.remind_now, reminder.__dict__
+                ):
+                    reached.append(invitation_id)
+
+        for start in range(0, len(audience), 500):
+            await asyncio.gather(*(signal(o, i) for o, i in audience[start : start + 500]))
+            activity.heartbeat(start)
+        await asyncio.to_thread(self._record_reminded, request, sorted(reached))
+        return len(reached)
+
+    def _plan_cycle_now(self, request: NextReviewCycleInput) -> int:
+        with session_scope(self._engine) as session:
+            return reports.open_next_cycle_now(
+                session,
+                campaign_id=request.campaign_id,
+                after=request.after,
+                actor=request.actor,
+                at=request.at or utcnow(),
+            )
+
+    @activity.defn(name="plan_review_cycle_now")
+    @domain_errors_are_final
+    async def plan_review_cycle_now(self, request: NextReviewCycleInput) -> int:
+        """The number of the review cycle a coordinator opens now, recorded once in the audit log."""
+        return await asyncio.to_thread(self._plan_cycle_now, request)
 
     # ---- announcements ---------------------------------------------------------------
 
@@ -222,4 +306,6 @@ class CampaignActivities:
             self.extend_campaign_deadline,
             self.add_invitees,
             self.broadcast_to_pledges,
+            self.remind_now,
+            self.plan_review_cycle_now,
         ]

@@ -1,4 +1,5 @@
-"""A launched campaign's lifecycle: extend, cancel, close, reopen or extend one invitation.
+"""A launched campaign's lifecycle: extend, remind now, cancel, close, open the next review cycle,
+reopen or extend one invitation.
 
 Each action is a workflow update (or a signal), so it is recorded in the workflow's history and,
 through its activity, in the audit log with the coordinator who took it.
@@ -7,18 +8,19 @@ through its activity, in the audit log with the coordinator who took it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import ContextDep, RecordId, SessionDep, UserDep, actor_of, campaign_for
+from api.deps import MAX_RECORD_ID, ContextDep, RecordId, SessionDep, UserDep, actor_of, campaign_for
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL
 from models.campaign import CampaignStatus
 from models.common import utcnow
 from pledgeflow.errors import Conflict, FieldProblem, NotFound
 from services import campaigns, invitations
 from workflows import client as workflow_client
-from workflows.campaign_messages import EndCampaign, ExtendDeadline
+from workflows.campaign_messages import EndCampaign, ExtendDeadline, RemindNow
 from workflows.pledge_messages import DeadlineChange, ReopenRequest
 
 router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
@@ -26,6 +28,34 @@ router = APIRouter(prefix="/campaigns", tags=["campaign lifecycle"])
 
 class DeadlineBody(BaseModel):
     deadline: date = Field(description="The new last day, in the campaign's time zone")
+
+
+class ExtendBody(DeadlineBody):
+    notify: bool = Field(default=True, description="Email those who have not answered the new date")
+
+
+class RemindBody(BaseModel):
+    invitation_ids: list[Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10_000,
+        description="Only these open invitations (all when absent)",
+    )
+    request_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Names the request: sending the same id again reminds no one twice",
+    )
+
+
+class RemindAnswer(BaseModel):
+    campaign_id: int
+    reminded: int
+
+
+class ReviewCycleAnswer(BaseModel):
+    campaign_id: int
+    cycle: int
 
 
 class ReasonBody(BaseModel):
@@ -45,6 +75,14 @@ class LifecycleEventPublic(BaseModel):
     detail: str
 
 
+def _launched(status: CampaignStatus, campaign_id: int, action: str) -> None:
+    if status not in (CampaignStatus.launched, CampaignStatus.in_force):
+        raise Conflict(
+            f"campaign {campaign_id} is {status.value}: it cannot {action}",
+            errors=[FieldProblem("status", f"the campaign is {status.value}")],
+        )
+
+
 def _not_ended(status: CampaignStatus, campaign_id: int) -> None:
     if status in (CampaignStatus.cancelled, CampaignStatus.closed):
         raise Conflict(
@@ -54,39 +92,61 @@ def _not_ended(status: CampaignStatus, campaign_id: int) -> None:
 
 
 def _future(deadline: date, zone_name: str) -> None:
-    from zoneinfo import ZoneInfo
-
-    today = utcnow().astimezone(ZoneInfo(zone_name)).date()
-    if deadline <= today:
-        raise Conflict(
-            f"the deadline {deadline} is not in the future",
-            errors=[FieldProblem("deadline", f"must be after {today} (today in {zone_name})")],
-        )
+    campaigns.require_future_date(deadline, timezone=zone_name)
 
 
 @router.post("/{campaign_id}/extend-deadline", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)
 async def extend_deadline(
-    campaign_id: RecordId, body: DeadlineBody, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId, body: ExtendBody, session: SessionDep, user: UserDep, context: ContextDep
 ) -> LifecycleAnswer:
-    """Move the signature deadline later; everyone who has not answered is told the new date."""
+    """Move the signature deadline later; those who have not answered are told, unless `notify` is false."""
     campaign = campaign_for(session, user, campaign_id, write=True)
-    _future(body.deadline, campaign.timezone)
-    if campaign.signature_deadline and body.deadline <= campaign.signature_deadline:
-        raise Conflict(
-            f"{body.deadline} is not later than the current deadline {campaign.signature_deadline}",
-            errors=[FieldProblem("deadline", "must be later than the current deadline")],
-        )
-    if campaign.status is not CampaignStatus.launched:
-        raise Conflict(f"campaign {campaign_id} is {campaign.status}; a draft's deadline is set with PATCH")
+    campaigns.check_new_deadline(campaign, body.deadline)
     session.close()
     await workflow_client.extend_campaign_deadline(
         await context.temporal(),
         campaign_id,
-        ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user)),
+        ExtendDeadline(deadline=body.deadline.isoformat(), actor=actor_of(user), notify=body.notify),
     )
+    told = "" if body.notify else " (no one was emailed)"
     return LifecycleAnswer(
-        campaign_id=campaign_id, status="launched", detail=f"deadline is now {body.deadline}"
+        campaign_id=campaign_id, status="launched", detail=f"deadline is now {body.deadline}{told}"
     )
+
+
+@router.post("/{campaign_id}/remind", response_model=RemindAnswer, responses=ERRORS_TEMPORAL)
+async def remind_now(
+    campaign_id: RecordId, body: RemindBody, session: SessionDep, user: UserDep, context: ContextDep
+) -> RemindAnswer:
+    """Send a reminder now to the named open invitations, or to everyone who has not answered."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    _launched(campaign.status, campaign_id, "send reminders")
+    session.close()
+    result = await workflow_client.remind_now(
+        await context.temporal(),
+        campaign_id,
+        RemindNow(actor=actor_of(user), invitation_ids=body.invitation_ids, request_id=body.request_id or ""),
+    )
+    return RemindAnswer(campaign_id=campaign_id, reminded=result.reminded)
+
+
+@router.post("/{campaign_id}/review-cycles/next", response_model=ReviewCycleAnswer, responses=ERRORS_TEMPORAL)
+async def open_next_review_cycle(
+    campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
+) -> ReviewCycleAnswer:
+    """Open every signatory's next review cycle now instead of at its date (the pact must be in force)."""
+    campaign = campaign_for(session, user, campaign_id, write=True)
+    if campaign.status is not CampaignStatus.in_force:
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign.status.value}: review cycles start once the pact is"
+            " in force",
+            errors=[FieldProblem("status", f"the campaign is {campaign.status.value}")],
+        )
+    session.close()
+    cycle = await workflow_client.open_next_review_cycle(
+        await context.temporal(), campaign_id, actor_of(user)
+    )
+    return ReviewCycleAnswer(campaign_id=campaign_id, cycle=cycle)
 
 
 @router.post("/{campaign_id}/cancel", response_model=LifecycleAnswer, responses=ERRORS_TEMPORAL)

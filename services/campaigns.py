@@ -402,6 +402,39 @@ def mark_ended(
     return campaign
 
 
+def require_future_date(deadline: date, *, timezone: str, now: datetime | None = None) -> None:
+    """A new deadline must be after today in the campaign's time zone (Conflict naming the field)."""
+    today = (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
+    if deadline <= today:
+        raise Conflict(
+            f"the deadline {deadline} is not in the future",
+            errors=[FieldProblem("deadline", f"must be after {today} (today in {timezone})")],
+        )
+
+
+def check_new_deadline(campaign: Campaign, deadline: date, *, now: datetime | None = None) -> None:
+    """The one rule for moving a launched campaign's deadline: in the future and later than now's.
+
+    The API, the command line and the console ask it before the workflow is told.
+    """
+    if campaign.status is not CampaignStatus.launched:
+        raise Conflict(
+            f"campaign {campaign.id} is {campaign.status.value}: only a launched campaign's deadline moves"
+            " (a draft's is set with PATCH)",
+            errors=[FieldProblem("status", f"the campaign is {campaign.status.value}")],
+        )
+    require_future_date(deadline, timezone=campaign.timezone, now=now)
+    if campaign.signature_deadline and deadline <= campaign.signature_deadline:
+        raise Conflict(
+            f"{deadline} is not later than the current deadline {campaign.signature_deadline}",
+            errors=[
+                FieldProblem(
+                    "deadline", f"must be later than the current deadline {campaign.signature_deadline}"
+                )
+            ],
+        )
+
+
 def extend_deadline(
     session: Session, *, campaign_id: int, deadline: date, actor: str, at: datetime
 ) -> Campaign:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from models.campaign import Campaign
@@ -12,7 +14,7 @@ from models.contact import Contact
 from models.invitation import OPEN_STATUSES, Invitation, InvitationPublic, InvitationStatus
 from models.organisation import Organisation
 from models.pledge import Pledge
-from pledgeflow.errors import Conflict, not_found
+from pledgeflow.errors import Conflict, FieldProblem, not_found
 from services import audit, campaigns, contacts
 
 
@@ -122,6 +124,96 @@ def page_to_launch(
         .limit(limit)
     ).all()
     return [(invitation, organisation) for invitation, organisation in rows]
+
+
+REMINDABLE_STATUSES = (InvitationStatus.sent, InvitationStatus.unresponsive)
+
+
+def reminder_audience(
+    session: Session, *, campaign_id: int, invitation_ids: list[int] | None
+) -> list[Invitation]:
+    """The open invitations a reminder now goes to: the named ones, or all who have not answered.
+
+    A named invitation that is not open (signed, declined, closed, not sent yet, of another
+    campaign) refuses the whole request, with a reason naming it.
+    """
+    query = select(Invitation).where(Invitation.campaign_id == campaign_id).order_by(col(Invitation.id))
+    if invitation_ids is None:
+        return list(session.exec(query.where(col(Invitation.status).in_(REMINDABLE_STATUSES))).all())
+    found = {i.id: i for i in session.exec(query.where(col(Invitation.id).in_(invitation_ids))).all()}
+    problems = []
+    for invitation_id in dict.fromkeys(invitation_ids):
+        invitation = found.get(invitation_id)
+        if invitation is None:
+            problems.append(
+                FieldProblem(
+                    "invitation_ids", f"invitation {invitation_id} is not part of campaign {campaign_id}"
+                )
+            )
+        elif invitation.status not in REMINDABLE_STATUSES:
+            reason = (
+                "has not been sent yet"
+                if invitation.status is InvitationStatus.pending
+                else f"is {invitation.status.value}"
+            )
+            problems.append(
+                FieldProblem(
+                    "invitation_ids",
+                    f"invitation {invitation_id} {reason}: only open invitations can be reminded",
+                )
+            )
+    if problems:
+        raise Conflict("; ".join(p.reason for p in problems), errors=problems)
+    return [found[i] for i in dict.fromkeys(invitation_ids)]
+
+
+def record_reminded(
+    session: Session,
+    *,
+    campaign_id: int,
+    request_id: str,
+    invitation_ids: list[int],
+    actor: str,
+    at: datetime,
+) -> None:
+    """The audit entry of a reminder now (once per request)."""
+    subject = f"campaign:{campaign_id}:remind:{request_id}"
+    if audit.exists(session, kind="campaign.reminded", subject=subject):
+        return
+    audit.append(
+        session,
+        kind="campaign.reminded",
+        actor=actor,
+        campaign_id=campaign_id,
+        subject=subject,
+        data={"invitation_ids": invitation_ids, "count": len(invitation_ids)},
+        at=at,
+    )
+
+
+def record_opened(session: Session, *, invitation_id: int, at: datetime) -> bool:
+    """The first opening of the invitation's link page; later visits change nothing. True when first."""
+    invitation = get_or_raise(session, invitation_id)
+    if invitation.opened_at is not None:
+        return False
+    # One conditional UPDATE: of two first visits at once, only one finds the column empty.
+    claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Invitation)
+        .where(col(Invitation.id) == invitation_id, col(Invitation.opened_at).is_(None))
+        .values(opened_at=at)
+    )
+    if claimed.rowcount != 1:
+        return False
+    contact = contacts.get_or_raise(session, invitation.contact_id)
+    audit.append(
+        session,
+        kind="invitation.opened",
+        actor=f"signatory:{contact.email}",
+        campaign_id=invitation.campaign_id,
+        subject=f"invitation:{invitation_id}",
+        at=at,
+    )
+    return True
 
 
 def mark_sent(session: Session, *, invitation: Invitation, at: datetime) -> bool:

@@ -24,6 +24,8 @@ with workflow.unsafe.imports_passed_through():
         BroadcastInput,
         CampaignActivities,
         LifecycleInput,
+        NextReviewCycleInput,
+        RemindInput,
     )
     from activities.email import EmailActivities, SendEmailInput
     from activities.launch import (
@@ -45,8 +47,17 @@ with workflow.unsafe.imports_passed_through():
         InvitationRange,
         LifecycleEvent,
         Member,
+        OpenReviewCycle,
+        RemindNow,
+        RemindNowResult,
     )
-    from workflows.pledge_messages import DATE_PATTERN, DeadlineChange, MemberChange, PledgeBroadcast
+    from workflows.pledge_messages import (
+        DATE_PATTERN,
+        DeadlineChange,
+        MemberChange,
+        PledgeBroadcast,
+        ReviewCycleNow,
+    )
     from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH
     from workflows.quorum import GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
@@ -387,8 +398,15 @@ class CampaignWorkflow:
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        self._record("extend_deadline", request.actor, request.deadline)
-        change = DeadlineChange(deadline=request.deadline, timezone=self._state.timezone, actor=request.actor)
+        self._record(
+            "extend_deadline", request.actor, request.deadline + ("" if request.notify else " (no notice)")
+        )
+        change = DeadlineChange(
+            deadline=request.deadline,
+            timezone=self._state.timezone,
+            actor=request.actor,
+            notify=request.notify,
+        )
         await self._broadcast(PledgeBroadcast.campaign_deadline_changed, change.__dict__, audience="open")
         return request.deadline
 
@@ -397,6 +415,67 @@ class CampaignWorkflow:
         self._require_launched("extend its deadline")
         if not DATE_PATTERN.match(request.deadline or ""):
             raise ApplicationError(f"'{request.deadline}' is not a date (YYYY-MM-DD)", type="InvalidInput")
+
+    @workflow.update
+    async def remind_now(self, request: RemindNow) -> RemindNowResult:
+        """Remind the named open invitations, or every open one, now; each pledge sends its email."""
+        request_id = request.request_id or _update_id()
+        reminded: int = await workflow.execute_activity_method(
+            CampaignActivities.remind_now,
+            RemindInput(
+                campaign_id=self._input.campaign_id,
+                request_id=request_id,
+                actor=request.actor,
+                invitation_ids=request.invitation_ids,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=timedelta(minutes=30),
+            heartbeat_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self._record("remind_now", request.actor, f"{reminded} invitation(s)")
+        return RemindNowResult(reminded=reminded)
+
+    @remind_now.validator
+    def _validate_remind(self, request: RemindNow) -> None:
+        if self._state.status not in ("launched", "in_force"):
+            raise ApplicationError(
+                f"the campaign is {self._state.status.replace('_', ' ')}: it cannot send reminders",
+                type="Conflict",
+            )
+        if request.invitation_ids is not None and not request.invitation_ids:
+            raise ApplicationError("choose at least one invitation", type="InvalidInput")
+
+    @workflow.update
+    async def open_next_review_cycle(self, request: OpenReviewCycle) -> int:
+        """Open the next review cycle of every signatory now; the cycle's number is returned."""
+        # The number first (read and recorded once), then the signal: a retried broadcast finds
+        # the same cycle, and each pledge opens it once.
+        cycle: int = await workflow.execute_activity_method(
+            CampaignActivities.plan_review_cycle_now,
+            NextReviewCycleInput(
+                campaign_id=self._input.campaign_id,
+                actor=request.actor,
+                after=self._state.review_cycle_opened,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self._state.review_cycle_opened = max(self._state.review_cycle_opened, cycle)
+        self._record("open_review_cycle", request.actor, f"cycle {cycle}")
+        now = ReviewCycleNow(cycle=cycle, actor=request.actor)
+        await self._broadcast(PledgeBroadcast.open_review_cycle, now.__dict__, audience="signed")
+        return cycle
+
+    @open_next_review_cycle.validator
+    def _validate_next_cycle(self, request: OpenReviewCycle) -> None:
+        if self._state.status != "in_force":
+            raise ApplicationError(
+                f"the campaign is {self._state.status.replace('_', ' ')}: review cycles start once the pact"
+                " is in force",
+                type="Conflict",
+            )
 
     async def _end(self, status: str, request: EndCampaign) -> str:
         self._record(status, request.actor, request.reason)
@@ -472,3 +551,8 @@ class CampaignWorkflow:
     def lifecycle(self) -> list[LifecycleEvent]:
         """The coordinator actions taken on this campaign, with who took them."""
         return list(self._state.history)
+
+
+def _update_id() -> str:
+    info = workflow.current_update_info()
+    return info.id if info is not None else workflow.uuid4().hex

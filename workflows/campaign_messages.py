@@ -55,6 +55,7 @@ class CampaignState:
     notices: list[str] = field(default_factory=list)  # notices already sent, e.g. "brokers:33"
     quorum_broken: bool = False
     history: list[LifecycleEvent] = field(default_factory=list)
+    review_cycle_opened: int = 0  # the last review cycle a coordinator opened ahead of its date
 
 
 @dataclass
@@ -110,6 +111,29 @@ class AddInviteesResult:
 @dataclass
 class ExtendDeadline:
     deadline: str  # ISO date, in the campaign's time zone
+    actor: str
+    notify: bool = True  # False: the deadline moves and no one is emailed
+
+
+@dataclass
+class RemindNow:
+    """Remind now: the named open invitations, or every open one (None)."""
+
+    actor: str
+    invitation_ids: list[int] | None = None
+    # One per request: the reminders' Message-IDs derive from it, so a retry sends nothing twice.
+    request_id: str = ""
+
+
+@dataclass
+class RemindNowResult:
+    reminded: int
+
+
+@dataclass
+class OpenReviewCycle:
+    """Open the next review cycle of every signatory now, instead of at its date."""
+
     actor: str
 
 

@@ -11,6 +11,7 @@ do not catch temporalio exceptions themselves, nor import the workflow classes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,9 @@ from workflows.campaign_messages import (
     EndCampaign,
     ExtendDeadline,
     LifecycleEvent,
+    OpenReviewCycle,
+    RemindNow,
+    RemindNowResult,
 )
 from workflows.checkpoint import AuditCheckpointWorkflow
 from workflows.checkpoint_messages import CheckpointInput
@@ -117,10 +121,16 @@ def as_problem(error: WorkflowUpdateFailedError) -> PledgeflowError:
     return Conflict(cause.message, errors=problems, kind=cause.type, details=details)
 
 
-async def run_update(handle: WorkflowHandle[Any, Any], update: Any, argument: Any) -> Any:
-    """Execute an update; rejections and Temporal trouble raise domain errors."""
+async def run_update(
+    handle: WorkflowHandle[Any, Any], update: Any, argument: Any, *, update_id: str | None = None
+) -> Any:
+    """Execute an update; rejections and Temporal trouble raise domain errors.
+
+    An `update_id` makes a repeated call (a retried request) the same update: Temporal answers it
+    with the first one's result instead of running it again.
+    """
     try:
-        return await handle.execute_update(update, argument)
+        return await handle.execute_update(update, argument, id=update_id)
     except WorkflowUpdateFailedError as exc:
         raise as_problem(exc) from exc
     except RPCError as exc:
@@ -225,6 +235,30 @@ async def extend_campaign_deadline(client: Client, campaign_id: int, request: Ex
         campaign_handle(client, campaign_id), CampaignWorkflow.extend_deadline, request
     )
     return deadline
+
+
+async def remind_now(client: Client, campaign_id: int, request: RemindNow) -> RemindNowResult:
+    """Send a reminder now to the named open invitations, or to every one not answered yet.
+
+    `request.request_id` names the request (one is made when empty): the same id again reminds
+    no one twice.
+    """
+    request_id = request.request_id or uuid.uuid4().hex
+    result: RemindNowResult = await run_update(
+        campaign_handle(client, campaign_id),
+        CampaignWorkflow.remind_now,
+        dataclasses.replace(request, request_id=request_id),
+        update_id=f"remind-now-{request_id}",
+    )
+    return result
+
+
+async def open_next_review_cycle(client: Client, campaign_id: int, actor: str) -> int:
+    """Open every signatory's next review cycle now (the pact must be in force); its number is returned."""
+    cycle: int = await run_update(
+        campaign_handle(client, campaign_id), CampaignWorkflow.open_next_review_cycle, OpenReviewCycle(actor)
+    )
+    return cycle
 
 
 async def cancel_campaign(client: Client, campaign_id: int, request: EndCampaign) -> str:

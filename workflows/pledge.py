@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Effect,
         InForce,
         PledgeEffects,
+        RemindedNow,
         Reopened,
         Signed,
         Withdrawn,
@@ -53,8 +54,10 @@ with workflow.unsafe.imports_passed_through():
         PledgeState,
         PledgeView,
         Rejection,
+        ReminderNow,
         ReopenRequest,
         ReopenResult,
+        ReviewCycleNow,
         SignRequest,
         SignResult,
         WithdrawRequest,
@@ -72,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
 
 MAX_NAME = 200
 MAX_REASON = 2000
+REMEMBERED_REMINDERS = 20  # request ids kept to refuse a repeat (the Message-ID refuses older ones)
 
 
 @workflow.defn
@@ -336,6 +340,24 @@ class PledgeWorkflow(PledgeEffects, PledgeChase):
         self._effects.append(DeadlineMoved(workflow.now(), change, individual=individual))
 
     @workflow.signal
+    def remind_now(self, reminder: ReminderNow) -> None:
+        """A coordinator's reminder now: sent once per request while the invitation is open."""
+        s = self._state
+        if s.status != "open" or s.campaign_ended or reminder.invitation_id != s.invitation_id:
+            return
+        if reminder.request_id in s.reminded_now:
+            return  # the same request again (a retried activity, a repeated call): sent already
+        s.reminded_now = [*s.reminded_now[-(REMEMBERED_REMINDERS - 1) :], reminder.request_id]
+        self._effects.append(RemindedNow(workflow.now(), reminder))
+
+    @workflow.signal
+    def open_review_cycle(self, event: ReviewCycleNow) -> None:
+        """A coordinator opens review cycle `event.cycle` now: it starts when this signatory waits for it."""
+        if event.cycle > self._state.cycle_opened_now:
+            self._state.cycle_opened_now = event.cycle
+            self._replan = True
+
+    @workflow.signal
     def escalation_handled(self, event: EscalationHandled) -> None:
         """A coordinator handled the escalation: the ladder stops for this invitation."""
         self._state.chase.ladder_stopped = True
@@ -395,24 +417,33 @@ class PledgeWorkflow(PledgeEffects, PledgeChase):
             start_to_close_timeout=DB_TIMEOUT,
             retry_policy=RETRY,
         )
-        while self._reviewing() and workflow.now() < plan.times.opens_at:
+        while self._reviewing() and workflow.now() < plan.times.opens_at and not self._opened_now(cycle):
             await self._send_held()  # first, so the wait below is never a zero timer
             with contextlib.suppress(asyncio.TimeoutError):
                 await workflow.wait_condition(
-                    lambda: bool(self._effects) or not self._reviewing(),
+                    lambda: bool(self._effects) or not self._reviewing() or self._opened_now(cycle),
                     timeout=earliest(plan.times.opens_at - workflow.now(), self._held_wake()),
                 )
             while self._effects:
                 await self._perform(self._effects.pop(0))
         if not self._reviewing():
             return
+        times = plan.times
+        if workflow.now() < times.opens_at:
+            # Opened ahead of its date by a coordinator: the report covers the period until now,
+            # is due as long after now as it would have been, and the next cycle keeps its date.
+            now = workflow.now()
+            due = now + (times.due_at - times.opens_at)
+            times = replace(
+                times, period_end=now, opens_at=now, due_at=due, closes_at=max(times.closes_at, due)
+            )
         child = await workflow.start_child_workflow(
             ReviewCycleWorkflow.run,
             ReviewCycleInput(
                 campaign_id=self._campaign_id,
                 organisation_id=self._organisation_id,
                 invitation_id=s.invitation_id,
-                times=plan.times,
+                times=times,
                 terms=plan.terms,
                 standing=s.standing,
                 email_task_queue=self._email_queue,
@@ -446,6 +477,10 @@ class PledgeWorkflow(PledgeEffects, PledgeChase):
                 state=s,
             )
         )
+
+    def _opened_now(self, cycle: int) -> bool:
+        """Whether a coordinator opened this cycle ahead of its date."""
+        return self._state.cycle_opened_now >= cycle
 
     def _still_wanted(self, mail: HeldEmail) -> bool:
         """Whether a held email still says something true when its morning comes."""

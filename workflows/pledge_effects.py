@@ -24,13 +24,21 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.signing import CompleteSignatureInput, SigningActivities
     from models.email_message import EmailKind
-    from models.email_params import CancellationParams, DeadlineParams, InvitationParams, WithdrawalParams
+    from models.email_params import (
+        CancellationParams,
+        DeadlineParams,
+        InvitationParams,
+        ReminderParams,
+        WithdrawalParams,
+    )
+    from workflows.chasing import reminders_planned
     from workflows.ids import campaign_workflow_id
     from workflows.pledge_calls import DB_TIMEOUT, EMAIL_TIMEOUT, RETRY, PledgeCalls
     from workflows.pledge_messages import (
         DeadlineChange,
         DeclineRequest,
         DelegateRequest,
+        ReminderNow,
         ReopenRequest,
         SignRequest,
         SignResult,
@@ -97,8 +105,25 @@ class InForce:
     at: datetime
 
 
+@dataclass
+class RemindedNow:
+    kind: ClassVar[str] = "remind_now"
+    at: datetime
+    reminder: ReminderNow
+
+
 # `kind` names the effect in the problems a query shows ("withdraw: ...").
-Effect = Signed | Declined | Delegated | Withdrawn | Reopened | DeadlineMoved | CampaignClosed | InForce
+Effect = (
+    Signed
+    | Declined
+    | Delegated
+    | Withdrawn
+    | Reopened
+    | DeadlineMoved
+    | CampaignClosed
+    | InForce
+    | RemindedNow
+)
 
 
 class PledgeEffects(PledgeCalls):
@@ -125,6 +150,8 @@ class PledgeEffects(PledgeCalls):
                     await self._after_campaign_ended(effect)
                 case InForce():
                     await self._after_in_force(effect)
+                case RemindedNow():
+                    await self._after_remind_now(effect)
                 case _:
                     assert_never(effect)
         except ActivityError as err:
@@ -247,7 +274,7 @@ class PledgeEffects(PledgeCalls):
                 start_to_close_timeout=DB_TIMEOUT,
                 retry_policy=RETRY,
             )
-        if self._state.status == "open":
+        if self._state.status == "open" and change.notify:
             await self._mail(
                 EmailKind.deadline_extended,
                 f"deadline-{invitation_id}-{change.deadline}",
@@ -279,4 +306,17 @@ class PledgeEffects(PledgeCalls):
             f"in-force-{self._state.invitation_id}",
             {},
             workflow_id=campaign_workflow_id(self._campaign_id),
+        )
+
+    async def _after_remind_now(self, effect: RemindedNow) -> None:
+        s = self._state
+        if s.status != "open" or s.campaign_ended or effect.reminder.invitation_id != s.invitation_id:
+            return  # answered (or handed over) since the coordinator asked
+        # Now, not held for the morning: the coordinator asked for it now. The step names the
+        # request, so the same request again (or a retry) finds the email already sent.
+        number = s.chase.reminders_sent + 1
+        await self._email(
+            EmailKind.reminder,
+            f"remind-now-{effect.reminder.request_id}-{s.invitation_id}",
+            ReminderParams(number=number, total=max(number, reminders_planned(s.plan))).wire(),
         )

@@ -30,6 +30,8 @@ class PledgeBroadcast(StrEnum):
     pact_in_force = "pact_in_force"
     campaign_deadline_changed = "campaign_deadline_changed"
     campaign_ended = "campaign_ended"
+    remind_now = "remind_now"
+    open_review_cycle = "open_review_cycle"
 
 
 class Rejection:
@@ -144,6 +146,24 @@ class DeadlineChange:
     deadline: str
     timezone: str = "UTC"
     actor: str = "system"
+    notify: bool = True  # False: re-plan the chase without a deadline_extended email
+
+
+@dataclass
+class ReminderNow:
+    """A coordinator's reminder to this invitation now, once per request."""
+
+    invitation_id: int
+    request_id: str
+    actor: str = "system"
+
+
+@dataclass
+class ReviewCycleNow:
+    """Open review cycle `cycle` now (when this signatory waits for it), not at its date."""
+
+    cycle: int
+    actor: str = "system"
 
 
 @dataclass
@@ -217,6 +237,8 @@ class PledgeState:
     standing: str = "good"
     problems: list[str] = field(default_factory=list)
     held: list[HeldEmail] = field(default_factory=list)  # emails waiting for the recipient's morning
+    cycle_opened_now: int = 0  # the highest review cycle a coordinator opened ahead of its date
+    reminded_now: list[str] = field(default_factory=list)  # the latest reminder-now request ids
 
 
 @dataclass

@@ -10,11 +10,13 @@ its kind, and each kind has its page here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 from temporalio.client import Client
@@ -24,7 +26,9 @@ from api.csrf import FIELD
 from api.deps import ContextDep, ReadSessionDep
 from api.pages.tools import PageTools, ToolsDep, read_link
 from models.campaign import CampaignStatus
+from models.common import utcnow
 from models.invitation import InvitationStatus
+from pledgeflow.db import session_scope
 from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkPurpose
 from services import invitations, signatures
@@ -40,6 +44,7 @@ from workflows.pledge_messages import (
 )
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -183,7 +188,18 @@ def signing_page(
     opened = _open_link(token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
+    if opened.invitation.opened_at is None:
+        _record_first_opening(context, opened.invitation.id or 0)
     return _sign_page(request, tools, token, opened)
+
+
+def _record_first_opening(context: ApiContext, invitation_id: int) -> None:
+    """The funnel's "opened", once; the page is shown even when the database cannot take it now."""
+    try:
+        with session_scope(context.engine) as writer:
+            invitations.record_opened(writer, invitation_id=invitation_id, at=utcnow())
+    except SQLAlchemyError as exc:
+        log.warning("the first opening of invitation %s was not recorded: %s", invitation_id, exc)
 
 
 def _rejection_page(tools: PageTools, view: InvitationView, error: PledgeflowError) -> HTMLResponse | str:

@@ -20,7 +20,7 @@ from pledgeflow.db import get_engine, session_scope
 from pledgeflow.errors import PledgeflowError
 from services import campaigns, escalations, invitations
 from workflows import client as workflow_client
-from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline
+from workflows.campaign_messages import AddInvitees, EndCampaign, ExtendDeadline, RemindNow
 from workflows.pledge_messages import DeadlineChange, EscalationHandled, ReopenRequest
 
 campaign_app = typer.Typer(help="Launch and steer campaigns.", no_args_is_help=True)
@@ -101,13 +101,19 @@ def add_invitees(
 
 
 @campaign_app.command("extend-deadline")
-def extend_deadline(campaign_id: int, deadline: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
-    """Move the signature deadline later; those who have not answered are told."""
-    _date(deadline)
+def extend_deadline(
+    campaign_id: int,
+    deadline: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    notify: Annotated[bool, typer.Option(help="Email those who have not answered the new date")] = True,
+) -> None:
+    """Move the signature deadline later; those who have not answered are told (unless --no-notify)."""
+    new_deadline = _date(deadline)
 
     async def action(settings: Settings, client: Client) -> Any:
+        with session_scope(get_engine()) as session:
+            campaigns.check_new_deadline(campaigns.get_or_raise(session, campaign_id), new_deadline)
         return await workflow_client.extend_campaign_deadline(
-            client, campaign_id, ExtendDeadline(deadline, cli_actor())
+            client, campaign_id, ExtendDeadline(deadline, cli_actor(), notify=notify)
         )
 
     typer.echo(f"deadline is now {_run(action)}")
@@ -118,6 +124,33 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"'{value}' is not a date (YYYY-MM-DD)")
+
+
+@campaign_app.command("remind")
+def remind(
+    campaign_id: int,
+    invitations: Annotated[
+        list[int] | None, typer.Argument(help="Invitation ids (all open ones when none)")
+    ] = None,
+) -> None:
+    """Send a reminder now to these open invitations, or to everyone who has not answered."""
+
+    async def action(settings: Settings, client: Client) -> Any:
+        return await workflow_client.remind_now(
+            client, campaign_id, RemindNow(actor=cli_actor(), invitation_ids=invitations or None)
+        )
+
+    typer.echo(f"reminded {_run(action).reminded} invitation(s)")
+
+
+@campaign_app.command("next-review-cycle")
+def next_review_cycle(campaign_id: int) -> None:
+    """Open every signatory's next review cycle now (the pact must be in force)."""
+
+    async def action(settings: Settings, client: Client) -> int:
+        return await workflow_client.open_next_review_cycle(client, campaign_id, cli_actor())
+
+    typer.echo(f"review cycle {_run(action)} is open")
 
 
 @campaign_app.command("cancel")

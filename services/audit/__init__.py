@@ -105,6 +105,14 @@ def append(
     return entry
 
 
+def exists(session: Session, *, kind: str, subject: str) -> bool:
+    """Whether an entry of this kind about this subject was appended already (idempotent writers)."""
+    found = session.exec(
+        select(AuditEntry.seq).where(AuditEntry.kind == kind, AuditEntry.subject == subject).limit(1)
+    ).first()
+    return found is not None
+
+
 @dataclass
 class ChainVerdict:
     """The result of rechecking the whole chain."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.campaign import Campaign
 from models.organisation import Organisation
@@ -32,6 +32,31 @@ from services.reviews import evidence_types
 def settings_of(campaign: Campaign) -> ReviewSettings:
     """The campaign's review settings (yearly reports by default)."""
     return ReviewSettings.model_validate(campaign.review or {})
+
+
+def open_next_cycle_now(session: Session, *, campaign_id: int, after: int, actor: str, at: datetime) -> int:
+    """The number of the next review cycle, which a coordinator opens now: one past the newest
+    cycle with a report (or past `after`, the last one opened this way); recorded once."""
+    campaign = campaigns.get_or_raise(session, campaign_id)
+    if campaign.in_force_at is None:
+        raise Conflict(
+            f"campaign {campaign_id} is not in force: review cycles start once the pact is",
+            errors=[FieldProblem("status", f"the campaign is {campaign.status.value}")],
+        )
+    newest = session.exec(select(func.max(Report.cycle)).where(Report.campaign_id == campaign_id)).one()
+    cycle = max(newest or 0, after) + 1
+    subject = f"campaign:{campaign_id}:review-cycle:{cycle}"
+    if not audit.exists(session, kind="review.cycle_opened_now", subject=subject):
+        audit.append(
+            session,
+            kind="review.cycle_opened_now",
+            actor=actor,
+            campaign_id=campaign_id,
+            subject=subject,
+            data={"cycle": cycle},
+            at=at,
+        )
+    return cycle
 
 
 def get_or_raise(session: Session, report_id: int) -> Report:

@@ -11,7 +11,14 @@ from typing import Any
 
 from temporalio import activity
 
-from activities.campaign import AddInviteesInput, AddInviteesResult, BroadcastInput, LifecycleInput
+from activities.campaign import (
+    AddInviteesInput,
+    AddInviteesResult,
+    BroadcastInput,
+    LifecycleInput,
+    NextReviewCycleInput,
+    RemindInput,
+)
 from activities.email import SendEmailInput, SendEmailResult
 from activities.launch import (
     InviteBatchInput,
@@ -61,6 +68,8 @@ class CampaignActivityDoubles:
             self.extend_campaign_deadline,
             self.add_invitees,
             self.broadcast_to_pledges,
+            self.remind_now,
+            self.plan_review_cycle_now,
         ]
 
     @activity.defn(name="plan_launch")
@@ -108,3 +117,15 @@ class CampaignActivityDoubles:
     async def broadcast_to_pledges(self, request: BroadcastInput) -> int:
         self.calls.append(("broadcast_to_pledges", request))
         return len(self.organisation_ids)
+
+    @activity.defn(name="remind_now")
+    async def remind_now(self, request: RemindInput) -> int:
+        self.calls.append(("remind_now", request))
+        return (
+            len(request.invitation_ids) if request.invitation_ids is not None else len(self.organisation_ids)
+        )
+
+    @activity.defn(name="plan_review_cycle_now")
+    async def plan_review_cycle_now(self, request: NextReviewCycleInput) -> int:
+        self.calls.append(("plan_review_cycle_now", request))
+        return request.after + 1

@@ -27,6 +27,8 @@ from workflows.campaign_messages import (
     CampaignProgress,
     EndCampaign,
     ExtendDeadline,
+    OpenReviewCycle,
+    RemindNow,
 )
 from workflows.ids import campaign_workflow_id
 from workflows.pledge_messages import MemberChange
@@ -178,6 +180,69 @@ async def test_a_deadline_extension_is_recorded_and_broadcast_to_open_pledges(mo
         assert broadcast.payload["deadline"] == "2031-01-31"
         [event] = await campaign.handle.query(CampaignWorkflow.lifecycle)
         assert (event.action, event.actor) == ("extend_deadline", "coordinator@test.example")
+
+
+async def test_an_extension_without_notice_says_so_to_the_pledges(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
+        quiet = ExtendDeadline("2031-01-31", "coordinator@test.example", notify=False)
+        assert await campaign.handle.execute_update(CampaignWorkflow.extend_deadline, quiet) == "2031-01-31"
+        [broadcast] = campaign.doubles.named("broadcast_to_pledges")
+        assert (broadcast.payload["deadline"], broadcast.payload["notify"]) == ("2031-01-31", False)
+        [event] = await campaign.handle.query(CampaignWorkflow.lifecycle)
+        assert event.detail == "2031-01-31 (no notice)"
+
+
+async def test_remind_now_asks_the_records_once_per_request_and_is_recorded(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
+        with pytest.raises(WorkflowUpdateFailedError):
+            await campaign.handle.execute_update(CampaignWorkflow.remind_now, RemindNow("c@x", []))
+        one = RemindNow("coordinator@test.example", [invitation_of(2)], request_id="r1")
+        result = await campaign.handle.execute_update(CampaignWorkflow.remind_now, one, id="remind-now-r1")
+        assert result.reminded == 1
+        again = await campaign.handle.execute_update(CampaignWorkflow.remind_now, one, id="remind-now-r1")
+        assert again.reminded == 1
+        [asked] = campaign.doubles.named("remind_now")  # the same update id: not run twice
+        assert (asked.request_id, asked.invitation_ids, asked.actor) == (
+            "r1",
+            [invitation_of(2)],
+            "coordinator@test.example",
+        )
+        everyone = await campaign.handle.execute_update(CampaignWorkflow.remind_now, RemindNow("c@x"))
+        assert everyone.reminded == 3
+        second = campaign.doubles.named("remind_now")[1]
+        assert second.invitation_ids is None and second.request_id  # named by its update id
+        events = await campaign.handle.query(CampaignWorkflow.lifecycle)
+        assert [(e.action, e.detail) for e in events] == [
+            ("remind_now", "1 invitation(s)"),
+            ("remind_now", "3 invitation(s)"),
+        ]
+
+
+async def test_the_next_review_cycle_opens_only_once_in_force(module_ts_env):
+    async with launched(module_ts_env, AT_LEAST_TWO) as campaign:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await campaign.handle.execute_update(
+                CampaignWorkflow.open_next_review_cycle, OpenReviewCycle("coordinator@test.example")
+            )
+        assert "in force" in str(refused.value.cause)
+        await campaign.answer(1, "signed")
+        await campaign.answer(2, "signed")
+        await campaign.progress_once(lambda p: p.status == "in_force")
+        opened = await campaign.handle.execute_update(
+            CampaignWorkflow.open_next_review_cycle, OpenReviewCycle("coordinator@test.example")
+        )
+        assert opened == 1
+        assert (
+            await campaign.handle.execute_update(
+                CampaignWorkflow.open_next_review_cycle, OpenReviewCycle("coordinator@test.example")
+            )
+            == 2
+        )
+        assert [r.after for r in campaign.doubles.named("plan_review_cycle_now")] == [0, 1]
+        broadcasts = [
+            b for b in campaign.doubles.named("broadcast_to_pledges") if b.signal == "open_review_cycle"
+        ]
+        assert [(b.audience, b.payload["cycle"]) for b in broadcasts] == [("signed", 1), ("signed", 2)]
 
 
 async def test_invitees_added_later_are_invited_and_counted(module_ts_env):

@@ -55,14 +55,34 @@ async def test_launch_follow_and_cancel_from_the_command_line(cli_env, ts_env, s
         await eventually(progress, lambda p: p["invited"] == 3)
         code, out = await cli("campaign", "extend-deadline", cid, "not-a-date")
         assert code == 2 and "YYYY-MM-DD" in out
+        code, out = await cli("campaign", "extend-deadline", cid, "2020-01-01")  # the API's rule
+        assert code == 2 and "not in the future" in out, out
+        await eventually(
+            lambda: asyncio.to_thread(_invitation_statuses, db, seeded.campaign.id),
+            lambda statuses: statuses == ["sent", "sent", "sent"],
+        )
+        code, out = await cli("campaign", "remind", cid, "--", str(seeded.invitations[0].id))
+        assert code == 0 and "reminded 1 invitation(s)" in out, out
+        await mailbox.wait_for_async(1, to=seeded.contacts[0].email, subject_contains="Reminder")
+        code, out = await cli("campaign", "next-review-cycle", cid)
+        assert code == 2 and "in force" in out, out
         code, out = await cli("campaign", "add-invitees", cid, str(extra.organisations[0].id))
         assert code == 2 and "already invited" in out
         code, out = await cli("campaign", "cancel", cid, "--reason", "postponed")
         assert code == 0, out
         code, out = await cli("campaign", "lifecycle", cid)
         actions = [e["action"] for e in json.loads(out)]
-        assert actions == ["add_invitees", "cancelled"] and "cli:" in out
+        assert actions == ["add_invitees", "remind_now", "cancelled"] and "cli:" in out
         await eventually(progress, lambda p: p["status"] == "cancelled")
+
+
+def _invitation_statuses(db, campaign_id):
+    from sqlmodel import Session
+
+    from services import invitations
+
+    with Session(db) as session:
+        return [i.status.value for i in invitations.list_for_campaign(session, campaign_id=campaign_id)]
 
 
 async def test_escalations_listed_and_handled_from_the_command_line(cli_env, ts_env, settings, db, mailbox):

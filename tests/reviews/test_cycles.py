@@ -321,3 +321,48 @@ def test_calendar_windows_and_month_ends(cadence):
         first.opens_at.date().isoformat() == "2028-04-01" and first.due_at.date().isoformat() == "2028-07-01"
     )
     assert first.closes_at.date().isoformat() == "2029-04-01"
+
+
+async def test_a_coordinator_opens_the_next_cycle_now_through_the_api(own_ts_env, settings, db, mailbox):
+    import httpx
+
+    from api.app import create_app
+
+    async def connect():
+        return own_ts_env.client
+
+    app = create_app(settings, engine=db, connect_temporal=connect)
+    async with (
+        running_workers(own_ts_env.client, settings, db),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as site,
+    ):
+        seeded, _pledge, in_force = await _in_force(own_ts_env, settings, db, mailbox, settings_for())
+        headers = {"Authorization": f"Bearer {seeded.token}"}
+        await eventually(
+            lambda: workflow_client.campaign_progress(own_ts_env.client, seeded.campaign.id),
+            lambda p: p.status == "in_force",
+        )
+        answer = await site.post(f"/campaigns/{seeded.campaign.id}/review-cycles/next", headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"campaign_id": seeded.campaign.id, "cycle": 1}
+        # Months before its date: the report request goes out now.
+        handle, view = await _cycle(own_ts_env, seeded, 1)
+        now = await own_ts_env.get_current_time()
+        assert now < in_force + 30 * DAY
+        [request] = await eventually(lambda: _async(mails(mailbox, "report_request")), lambda m: len(m) == 1)
+        assert request.recipients == [seeded.contacts[0].email]
+        assert abs(view.due_at - (now + 30 * DAY)) < DAY
+        await _submit(own_ts_env, db, handle, view.report_id)
+        await _decide(own_ts_env, db, handle, view.report_id, accept=True)
+        assert (await _finished(handle)).accepted
+        # The next one too, numbered from the reports there are.
+        second = await site.post(f"/campaigns/{seeded.campaign.id}/review-cycles/next", headers=headers)
+        assert second.status_code == 200 and second.json()["cycle"] == 2
+        await _cycle(own_ts_env, seeded, 2)
+        await eventually(lambda: _async(mails(mailbox, "report_request")), lambda m: len(m) == 2)
+        lifecycle = (await site.get(f"/campaigns/{seeded.campaign.id}/lifecycle", headers=headers)).json()
+        assert [e["detail"] for e in lifecycle if e["action"] == "open_review_cycle"] == [
+            "cycle 1",
+            "cycle 2",
+        ]
+        assert all(seeded.coordinator.email in e["actor"] for e in lifecycle)

@@ -34,6 +34,7 @@ from workflows.pledge_messages import (
     PledgeInput,
     PledgeView,
     Rejection,
+    ReminderNow,
     SignRequest,
     WithdrawRequest,
 )
@@ -285,6 +286,41 @@ async def test_an_extended_deadline_replans_the_chase_and_tells_the_contact(modu
         await module_ts_env.sleep(7 * DAY)  # past the new one
         await eventually(pledge.view, lambda v: v.status == "expired")
         assert await pledge.campaign_heard() == [("expired", INVITATION)]
+
+
+async def test_a_campaign_extension_without_notice_moves_the_deadline_and_emails_no_one(module_ts_env):
+    now = await module_ts_env.get_current_time()
+    plan = ChasePlan(started_at=now, deadline_at=now + 3 * DAY, quiet=QuietWindow(enabled=False))
+    async with running_pledge(module_ts_env, plan) as pledge:
+        later = (now + 10 * DAY).date().isoformat()
+        change = DeadlineChange(deadline=later, timezone="UTC", actor="c@x", notify=False)
+        await pledge.handle.signal(PledgeWorkflow.campaign_deadline_changed, change)
+        await eventually(pledge.view, lambda v: v.deadline_at == deadline_moment(later, "UTC"))
+        await module_ts_env.sleep(5 * DAY)  # past the old deadline: still open, nobody told
+        assert (await pledge.view()).status == "open"
+        assert pledge.doubles.emails() == []
+
+
+async def test_a_reminder_now_is_sent_once_per_request_and_only_while_open(module_ts_env):
+    async with running_pledge(module_ts_env) as pledge:
+        first = ReminderNow(invitation_id=INVITATION, request_id="req1", actor="c@x")
+        await pledge.handle.signal(PledgeWorkflow.remind_now, first)
+        await pledge.handle.signal(PledgeWorkflow.remind_now, first)  # a retried broadcast
+        await pledge.handle.signal(
+            PledgeWorkflow.remind_now, ReminderNow(INVITATION + 1, "req2")
+        )  # not its link
+        assert await pledge.emails_once(1) == ["reminder"]
+        [sent] = pledge.doubles.named("send_email")
+        assert sent.step == f"remind-now-req1-{INVITATION}" and sent.params["number"] == 1
+        await pledge.handle.signal(PledgeWorkflow.remind_now, ReminderNow(INVITATION, "req3"))
+        assert await pledge.emails_once(2) == ["reminder", "reminder"]
+        assert pledge.doubles.named("send_email")[1].step == f"remind-now-req3-{INVITATION}"
+        assert (await pledge.view()).reminders_sent == 0, "the planned chase is unchanged"
+        await pledge.handle.execute_update(PledgeWorkflow.sign, _sign())
+        await pledge.called("complete_signature")
+        await pledge.handle.signal(PledgeWorkflow.remind_now, ReminderNow(INVITATION, "req4"))
+        await pledge.handle.query(PledgeWorkflow.view)  # the signal was handled
+        assert pledge.doubles.emails() == ["reminder", "reminder"], "a signed pledge is not reminded"
 
 
 async def test_a_cancelled_campaign_closes_the_invitation_and_ends_the_pledge(module_ts_env):
