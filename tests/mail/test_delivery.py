@@ -175,7 +175,25 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
             },
         ),
     }
-    from services.notifications.registry import REVIEW_COMPOSERS  # tested with report records elsewhere
+    from datetime import timedelta
+
+    from models.staff_session import SignInReason
+    from models.user import Role
+    from services import sign_in, users
+    from services.notifications.registry import (
+        REVIEW_COMPOSERS,  # tested with report records elsewhere
+        STAFF_COMPOSERS,
+    )
+
+    with session_scope(db) as session:
+        person = users.get_or_create_user(
+            session, email="ama@wco.example", name="Ama", role=Role.coordinator, actor="t"
+        )
+        link = sign_in.make_link(
+            session, user=person, reason=SignInReason.sign_in, lifetime=timedelta(minutes=15), actor="t"
+        )
+        link_ref = MailRef(PLANNED, params={"link_id": link.id, "invited_by": "Admin"})
+    refs["sign_in_link"] = refs["staff_invitation"] = link_ref
 
     assert set(renderer.available_locales()) >= {"en", "fr"}
     with session_scope(db) as session:
@@ -187,7 +205,8 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
                 ref=refs.get(kind, MailRef(PLANNED, invitation_id=second)),
             )
             assert draft.to, kind
-            for locale in ("en", "fr"):
+            # Staff emails are in English until the console is translated (issue 13).
+            for locale in ("en",) if kind in STAFF_COMPOSERS else ("en", "fr"):
                 rendered = renderer.render(kind, locale, draft.context)
                 assert rendered.locale == locale, kind
                 assert rendered.subject and rendered.text.strip() and "<html" in rendered.html, kind
