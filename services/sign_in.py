@@ -178,13 +178,7 @@ def end_session(
 def end_sessions_of(session: Session, user: User, *, actor: str, now: datetime | None = None) -> int:
     """End every open session of a person (an admin's revoke, a deactivation); how many ended."""
     now = now or utcnow()
-    open_sessions = session.exec(
-        select(StaffSession).where(
-            StaffSession.user_id == user.id,
-            col(StaffSession.ended_at).is_(None),
-            col(StaffSession.expires_at) > now,
-        )
-    ).all()
+    open_sessions = open_sessions_of(session, user, now=now)
     for staff_session in open_sessions:
         end_session(session, staff_session, actor=actor, now=now)
     return len(open_sessions)

@@ -18,12 +18,11 @@ from starlette.datastructures import FormData
 
 from api.console.rendering import ConsoleRenderer
 from api.csrf import CsrfGuard
-from api.deps import SessionDep, actor_of, can_see_campaign
-from models.campaign import Campaign
+from api.deps import SessionDep, actor_of
 from models.staff_session import StaffSession
 from models.user import Role, User
 from pledgeflow.db import read_only
-from pledgeflow.errors import Forbidden, PledgeflowError, not_found
+from pledgeflow.errors import PledgeflowError
 from services import sign_in
 
 SESSION_COOKIE = "pf_session"
@@ -102,28 +101,6 @@ def current_staff(request: Request, session: SessionDep) -> Staff:
 
 
 StaffDep = Annotated[Staff, Depends(current_staff)]
-
-
-def require_role(staff: Staff, *roles: Role) -> None:
-    """403 unless the person has one of the roles."""
-    if staff.user.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
-        raise Forbidden(f"this needs the role {allowed}; you are signed in as {staff.user.role.value}")
-
-
-def require_writer(staff: Staff) -> None:
-    """Coordinators and admins change campaigns; reviewers and auditors read."""
-    require_role(staff, *WRITERS)
-
-
-def console_campaign(session: SessionDep, staff: Staff, campaign_id: int, *, write: bool = False) -> Campaign:
-    """The campaign if this person may see it (404 otherwise, so ids do not leak); 403 to write."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or not can_see_campaign(session, staff.user, campaign):
-        raise not_found("campaign", campaign_id)
-    if write:
-        require_writer(staff)
-    return campaign
 
 
 async def checked_form(request: Request, tools: ConsoleTools, scope: str) -> FormData:
