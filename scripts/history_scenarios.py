@@ -19,10 +19,14 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from models.email_message import EmailKind
 from models.report import ItemStatus
+from models.staff_session import SignInReason
+from models.user import Role
 from pledgeflow.db import session_scope
 from pledgeflow.dev.demo import DEMO_PLEDGE
 from pledgeflow.dev.mail_sink import MailSink
+from services import sign_in, users
 from services.audit.history import export
 from services.audit.history.export import fetch_run
 from services.audit.history.timeline import timeline
@@ -45,6 +49,8 @@ from workflows.pledge_messages import (
 )
 from workflows.review import ReviewCycleWorkflow
 from workflows.review_messages import ReportDecided, ReportSubmitted
+from workflows.staff_mail import StaffMailWorkflow
+from workflows.staff_mail_messages import StaffMailInput
 
 IDENTITY = "record_histories"  # written into the histories instead of this machine's pid@host
 COORDINATOR = "coordinator@recording.example"
@@ -358,6 +364,26 @@ async def audit_checkpoint(rec: Recording, c: Launched) -> None:
     rec.extra_workflows.append(handle.id)
 
 
+async def sign_in_link(rec: Recording, c: Launched) -> None:
+    """A member of staff asks for a sign-in link: StaffMailWorkflow emails it once."""
+    with session_scope(rec.engine) as session:
+        person = users.get_or_create_user(
+            session, email="staff@wco.example", name="Staff", role=Role.coordinator, actor=IDENTITY
+        )
+        link = sign_in.make_link(
+            session, user=person, reason=SignInReason.sign_in, lifetime=timedelta(minutes=15), actor=IDENTITY
+        )
+        link_id = link.id or 0
+    handle = await rec.client.start_workflow(
+        StaffMailWorkflow.run,
+        StaffMailInput(kind=EmailKind.sign_in_link, link_id=link_id, email_task_queue="pledgeflow-email"),
+        id="staff-mail-recording",
+        task_queue="pledgeflow",
+    )
+    await handle.result()
+    rec.extra_workflows.append(handle.id)
+
+
 _CHASE_POLICY = {
     "policy": {
         "reminder_days": [1],
@@ -377,6 +403,7 @@ SCENARIOS: dict[str, Scenario] = {
     "close": Scenario(sign_then_close),
     "cancel": Scenario(cancel),
     "audit-checkpoint": Scenario(audit_checkpoint),
+    "sign-in-link": Scenario(sign_in_link),
     "review-cycle": Scenario(
         review_cycle,
         campaign={"review": {"every_months": 3, "reviewers": [REVIEWER]}},

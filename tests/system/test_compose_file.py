@@ -158,7 +158,10 @@ def test_commands_in_the_stack_exist(services):
 
 def test_the_image_runs_as_a_user_and_migrates_before_starting():
     dockerfile = DOCKERFILE.read_text()
-    assert dockerfile.count("FROM ") == 1 and "FROM python:3.11-slim" in dockerfile
+    # Two stages: the console's npm assets, then the image that runs (the last FROM).
+    stages = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)
+    assert stages[-1] == "python:3.11-slim" and len(stages) <= 2
+    assert "npm ci" in dockerfile and "COPY --from=assets" in dockerfile
     assert "-c requirements.lock" in dockerfile
     users = re.findall(r"^USER (\S+)", dockerfile, flags=re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
