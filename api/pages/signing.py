@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 from temporalio.client import Client
@@ -188,9 +189,12 @@ def signing_page(
     opened = _open_link(token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
-    if opened.invitation.opened_at is None:
-        _record_first_opening(context, opened.invitation.id or 0)
-    return _sign_page(request, tools, token, opened)
+    page = _sign_page(request, tools, token, opened)
+    if opened.invitation.opened_at is None and isinstance(page, Response):
+        # After the page is sent: the signatory never waits on this write (nor on a database
+        # that drops connections while it is made).
+        page.background = BackgroundTask(_record_first_opening, context, opened.invitation.id or 0)
+    return page
 
 
 def _record_first_opening(context: ApiContext, invitation_id: int) -> None:
