@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest_asyncio
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from models.audit import AuditEntry
@@ -120,7 +120,9 @@ async def test_remind_one_then_all_open_once_per_request(site, ts_env, db, mailb
     )
     assert _mails(mailbox, "reminder", to=seeded.contacts[0].email) == [], "the signatory is not reminded"
     with Session(db) as session:
-        entries = session.exec(select(AuditEntry).where(AuditEntry.kind == "campaign.reminded")).all()
+        entries = session.exec(
+            select(AuditEntry).where(AuditEntry.kind == "campaign.reminded").order_by(col(AuditEntry.seq))
+        ).all()
     mine = [e for e in entries if e.campaign_id == cid]
     assert [e.data["count"] for e in mine] == [1, 2]
     assert all(e.actor == f"user:{seeded.coordinator.id}:{seeded.coordinator.email}" for e in mine)
