@@ -41,6 +41,8 @@ lint: $(STAMP)
 # pass runs those and the tests that use the database (`db`, given automatically to every test that
 # uses the `engine` fixture) unless their file says the database kind cannot matter (`any_database`).
 SQLITE_TESTS := not postgres
+# The browser tests' screenshots of every page at 390 and 1280 px: a folder CI keeps, to look at.
+export PLEDGEFLOW_SCREENSHOTS ?= $(CURDIR)/artifacts/screenshots
 POSTGRES_TESTS := (db and not any_database) or postgres
 
 test-sqlite: $(STAMP) $(ASSETS) chromium

@@ -8,13 +8,9 @@ the test's temporary folder.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]  # no py.typed
-from playwright.async_api import ConsoleMessage, Page
 from sqlmodel import create_engine
 
 from api.app import create_app
@@ -26,6 +22,7 @@ from tests import factories
 from tests.browser import chromium, chromium_available
 from tests.conftest import TEST_SECRET
 from tests.helpers import running_workers, sign_token
+from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from tests.reviews import records as rr
 from tests.serving import bound_socket, serving
 from workflows import client as workflow_client
@@ -37,63 +34,9 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is installed by `make test`"),
 ]
 
-WIDTHS = (390, 1280)
-HEIGHT = 844
-SHOT_HEIGHT = 2400
-# What a person cannot get past; "moderate" and "minor" findings are looked at by hand.
-BLOCKING = {"serious", "critical"}
-AXE = Axe()
-
-
-class PageChecks:
-    """Looks at pages at every width and keeps what axe and the console found."""
-
-    def __init__(self, page: Page, shots: Path) -> None:
-        self.page = page
-        self.shots = shots
-        self.violations: dict[str, list[str]] = {}
-        self.csp: list[str] = []
-        page.on("console", self._on_console)
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            self.csp.append(f"{self.page.url}: {message.text}")
-
-    async def visit(self, name: str, url: str, expected_status: int) -> None:
-        """Open the page and check it at each width."""
-        response = await self.page.goto(url)
-        assert response is not None and response.status == expected_status, (name, url)
-        await self.check(name)
-
-    async def check(self, name: str) -> None:
-        """Check the page already open, at each width."""
-        for width in WIDTHS:
-            await self.page.set_viewport_size({"width": width, "height": HEIGHT})
-            # The whole page, cut at a length an eye can take in (/docs is 10,000 px long).
-            height = await self.page.evaluate("document.documentElement.scrollHeight")
-            await self.page.screenshot(
-                path=str(self.shots / f"{name}-{width}.png"),
-                full_page=True,
-                clip={"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)},
-            )
-            results = await AXE.run(self.page)
-            found = [
-                f"{v['id']} ({v['impact']}): {v['help']}, {len(v['nodes'])} at {[n['target'] for n in v['nodes'][:3]]}"
-                for v in results.response["violations"]
-                if v["impact"] in BLOCKING
-            ]
-            if found:
-                self.violations[f"{name}@{width}"] = found
-
-
-def _shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PLEDGEFLOW_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 async def test_the_public_pages_are_accessible_at_both_widths(ts_env, settings, db, mailbox, tmp_path):
-    shots = _shots(tmp_path)
+    shots = shots_folder(tmp_path)
     sock = bound_socket()
     public = settings.model_copy(
         update={"public_base_url": f"http://127.0.0.1:{sock.getsockname()[1]}", "data_dir": tmp_path}
@@ -153,7 +96,4 @@ async def test_the_public_pages_are_accessible_at_both_widths(ts_env, settings, 
         await checks.page.wait_for_selector(".opblock", timeout=20_000)
         await checks.check("docs")
     down.dispose()
-    assert checks.violations == {}, "\n".join(
-        f"{where}: {finding}" for where, found in checks.violations.items() for finding in found
-    )
-    assert checks.csp == []
+    assert_clean(checks)
