@@ -67,7 +67,8 @@ def describe_group(
                 clause = f"all {count} {what}"
         elif group.rule is RuleKind.at_least:
             of = f" of the {count}" if count is not None else ""
-            clause = f"at least {group.n}{of} {_kinds(group, many=(group.n or 0) != 1 or count not in (None, 1))}"
+            many = (group.n or 0) != 1 or count not in (None, 1)
+            clause = f"at least {group.n}{of} {_kinds(group, many=many)}"
         else:
             of = f"the {count} " if count is not None else ""
             clause = f"at least {_number(group.percent or 0)} % of {of}{_kinds(group, many=True)}"

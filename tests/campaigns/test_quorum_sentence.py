@@ -11,7 +11,9 @@ from services.quorum_sentence import describe, describe_group, in_force_sentence
 pytestmark = pytest.mark.any_database
 
 CUSTOMS = StakeholderGroup(name="Customs", kinds=[OrganisationKind.customs_administration])
-TRADE = StakeholderGroup(name="Trade", kinds=[OrganisationKind.trade_association], rule=RuleKind.at_least, n=5)
+TRADE = StakeholderGroup(
+    name="Trade", kinds=[OrganisationKind.trade_association], rule=RuleKind.at_least, n=5
+)
 NAMES = {1: "Ghana Revenue Authority", 2: "GFF", 3: "Chamber of Accra"}
 
 
@@ -23,7 +25,10 @@ def test_the_issue_example_reads_as_written():
 
 
 def test_without_counts_the_sentence_says_every_and_at_least():
-    assert describe([CUSTOMS, TRADE], NAMES) == ["every customs administration", "at least 5 trade associations"]
+    assert describe([CUSTOMS, TRADE], NAMES) == [
+        "every customs administration",
+        "at least 5 trade associations",
+    ]
 
 
 def test_all_of_many_counts_them():
@@ -44,7 +49,9 @@ def test_percent_of_kinds():
 
 
 def test_a_listed_group_names_its_organisations_and_the_required_ones():
-    group = StakeholderGroup(name="Core", organisation_ids=[1, 2, 3], rule=RuleKind.at_least, n=2, required=[1])
+    group = StakeholderGroup(
+        name="Core", organisation_ids=[1, 2, 3], rule=RuleKind.at_least, n=2, required=[1]
+    )
     assert describe_group(group, NAMES) == (
         "at least 2 of Ghana Revenue Authority, GFF and Chamber of Accra (including Ghana Revenue Authority)"
     )
