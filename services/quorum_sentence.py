@@ -78,6 +78,15 @@ def describe_group(
     return clause
 
 
+def _singular(group: StakeholderGroup, count: int | None) -> bool:
+    """Whether the clause names one signatory ('every customs administration has signed')."""
+    if group.rule is RuleKind.at_least:
+        return group.n == 1
+    if group.rule is RuleKind.percent:
+        return False
+    return len(group.organisation_ids) == 1 if group.organisation_ids else count in (None, 1)
+
+
 def describe(
     groups: Sequence[StakeholderGroup],
     organisations_by_id: Mapping[int, str],
@@ -97,4 +106,6 @@ def in_force_sentence(
     5 of the 12 trade associations have signed.' Without groups everyone invited must sign."""
     if not groups:
         return "In force when every organisation invited has signed."
-    return f"In force when {join_words(describe(groups, organisations_by_id, counts))} have signed."
+    clauses = describe(groups, organisations_by_id, counts)
+    one = len(groups) == 1 and _singular(groups[0], (counts or {}).get(groups[0].name))
+    return f"In force when {join_words(clauses)} {'has' if one else 'have'} signed."

@@ -59,6 +59,13 @@ def test_a_listed_group_names_its_organisations_and_the_required_ones():
     assert describe_group(everyone, NAMES) == "GFF and organisation 9"
 
 
+def test_one_signatory_has_signed():
+    assert in_force_sentence([CUSTOMS], NAMES) == "In force when every customs administration has signed."
+    assert in_force_sentence([CUSTOMS], NAMES, {"Customs": 4}) == (
+        "In force when all 4 customs administrations have signed."
+    )
+
+
 def test_no_groups_means_everyone_invited():
     assert in_force_sentence([], {}) == "In force when every organisation invited has signed."
 
