@@ -77,7 +77,7 @@ def test_every_integer_parameter_documents_its_bounds(database_url, db):
     """The OpenAPI schema says what the database can hold, so Schemathesis stays within it."""
     app = _app(database_url, db)
     parameters = _integer_parameters(app)
-    assert len(parameters) == 45  # DELETE /tokens/{token_id}, remind and review-cycles/next included
+    assert len(parameters) == 49  # DELETE /tokens/{token_id}, remind, review-cycles/next and shares included
     for method, path, name, _ in parameters:
         [schema] = [
             p["schema"]
@@ -108,7 +108,7 @@ async def test_a_number_beyond_the_database_is_a_422_naming_the_parameter(client
 async def test_the_largest_id_is_an_ordinary_404(client):
     http, app, token = client
     reads = [(p, n) for m, p, n, w in _integer_parameters(app) if m == "GET" and w == "path"]
-    assert len(reads) == 13
+    assert len(reads) == 14
     for path, name in reads:
         response = await http.get(
             _url(path, name, "path", LARGEST), headers={"Authorization": f"Bearer {token}"}
