@@ -14,8 +14,9 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from api.console.campaign_form_fields import Values, errors_by_field, known_fields
+from api.console.campaign_form_groups import GroupsStep
 from api.console.campaign_form_settings import ChasingStep, ReviewsStep
-from api.console.campaign_form_steps import DetailsStep, FormError, GroupsStep, PledgeStep, Step
+from api.console.campaign_form_steps import DetailsStep, FormError, PledgeStep, Step
 from api.console.signed_in import ConsoleDep, ConsoleTools, Staff, StaffDep, staff_form
 from api.deps import RecordId, SessionDep, campaign_for, require_writer
 from models.campaign import Campaign, CampaignStatus

@@ -95,3 +95,21 @@ def row_indexes(form: FormData, prefix: str, field: str) -> list[int]:
     pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.{re.escape(field)}$")
     found = {int(m.group(1)) for key in form if (m := pattern.match(key))}
     return sorted(found)
+
+
+def row_count(values: Values, prefix: str, field: str) -> int:
+    """How many repeated rows the values hold."""
+    return sum(1 for k in values if k.startswith(prefix + ".") and k.endswith("." + field))
+
+
+def without_row(values: Values, prefix: str, index: int, rows: int) -> Values:
+    """The values with one repeated row taken out and the rows after it moved up."""
+    kept: Values = {k: v for k, v in values.items() if not k.startswith(prefix + ".")}
+    new = 0
+    for old in range(rows):
+        if old == index:
+            continue
+        head = f"{prefix}.{old}."
+        kept.update({f"{prefix}.{new}.{k[len(head) :]}": v for k, v in values.items() if k.startswith(head)})
+        new += 1
+    return kept

@@ -12,8 +12,16 @@ from typing import Any
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.console.campaign_form_fields import Values, checked, numbers, row_indexes, text
-from api.console.campaign_form_steps import _rows, _without_row, update
+from api.console.campaign_form_fields import (
+    Values,
+    checked,
+    numbers,
+    row_count,
+    row_indexes,
+    text,
+    without_row,
+)
+from api.console.campaign_form_steps import update
 from models.campaign import Campaign
 from models.policy import ChasePolicy, RecipientRole
 from models.review import ReviewSettings
@@ -67,11 +75,11 @@ class ChasingStep:
         return values
 
     def edit(self, values: Values, action: str) -> Values | None:
-        rows = _rows(values, "policy.ladder", "after_days")
+        rows = row_count(values, "policy.ladder", "after_days")
         if action == "add":
             return {**values, **_level(rows, "", ""), "policy.default_ladder": []}
         if action.startswith("remove-"):
-            edited = _without_row(values, "policy.ladder", int(action.removeprefix("remove-")), rows)
+            edited = without_row(values, "policy.ladder", int(action.removeprefix("remove-")), rows)
             return {**edited, "policy.default_ladder": []}
         return None
 
@@ -83,7 +91,7 @@ class ChasingStep:
                     "after_days": values[f"policy.ladder.{i}.after_days"],
                     "recipient": values[f"policy.ladder.{i}.recipient"] or None,
                 }
-                for i in range(_rows(values, "policy.ladder", "after_days"))
+                for i in range(row_count(values, "policy.ladder", "after_days"))
             ]
         policy = {
             "reminder_days": numbers(values["policy.reminder_days"]),
@@ -102,7 +110,7 @@ class ChasingStep:
         self, session: Session, user: User, campaign: Campaign | None, values: Values
     ) -> dict[str, Any]:
         return {
-            "rows": _rows(values, "policy.ladder", "after_days"),
+            "rows": row_count(values, "policy.ladder", "after_days"),
             "recipients": [("", "—"), *[(r.value, r.value.replace("_", " ")) for r in RecipientRole]],
             "weekdays": [(str(i), day) for i, day in enumerate(WEEKDAYS)],
         }

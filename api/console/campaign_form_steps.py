@@ -1,6 +1,6 @@
-"""The campaign's set-up steps: details, pledge, groups and quorum (chasing and reviews are in
-campaign_form_settings.py). Each step reads its values from the draft or from a posted form, and
-saves them through the service the API uses, so a refusal gives the API's reasons."""
+"""The campaign's set-up steps, details and pledge (groups and quorum: campaign_form_groups.py;
+chasing and reviews: campaign_form_settings.py). Each step reads its values from the draft or a
+posted form, and saves them through the service the API uses, so a refusal gives its reasons."""
 
 from __future__ import annotations
 
@@ -12,15 +12,22 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.console.campaign_form_fields import Values, checked, or_none, row_indexes, text, validation_problems
+from api.console.campaign_form_fields import (
+    Values,
+    checked,
+    or_none,
+    row_count,
+    row_indexes,
+    text,
+    validation_problems,
+    without_row,
+)
 from models.arusha import ArushaFactor
 from models.campaign import Campaign, CampaignCreate, CampaignUpdate, Visibility
-from models.organisation import Organisation, OrganisationKind
 from models.pledge import PledgeCreate, pledge_sha256
-from models.quorum import RuleKind, StakeholderGroup
 from models.user import User
 from pledgeflow.errors import InvalidInput
-from services import campaigns, directory, invitations, organisations, quorum_sentence
+from services import campaigns
 
 # The programme's beneficiary countries (docs: DOMAIN.md) and the zone of each one's capital.
 COUNTRIES: list[tuple[str, str, str]] = [
@@ -174,13 +181,13 @@ class PledgeStep:
         return values
 
     def edit(self, values: Values, action: str) -> Values | None:
-        rows = _rows(values, "commitments", "text")
+        rows = row_count(values, "commitments", "text")
         if action == "add":
             keys = {values[f"commitments.{i}.key"] for i in range(rows)}
             key = next(f"c{n}" for n in range(rows + 1, rows + 1000) if f"c{n}" not in keys)
             return {**values, **_commitment(rows, key, "", [])}
         if action.startswith("remove-"):
-            return _without_row(values, "commitments", int(action.removeprefix("remove-")), rows)
+            return without_row(values, "commitments", int(action.removeprefix("remove-")), rows)
         return None
 
     def save(self, session: Session, campaign: Campaign, values: Values, actor: str) -> None:
@@ -190,7 +197,7 @@ class PledgeStep:
                 "text": values[f"commitments.{i}.text"],
                 "factors": values[f"commitments.{i}.factors"],
             }
-            for i in range(_rows(values, "commitments", "text"))
+            for i in range(row_count(values, "commitments", "text"))
         ]
         data = validated(
             PledgeCreate,
@@ -205,7 +212,7 @@ class PledgeStep:
         self, session: Session, user: User, campaign: Campaign | None, values: Values
     ) -> dict[str, Any]:
         return {
-            "rows": _rows(values, "commitments", "text"),
+            "rows": row_count(values, "commitments", "text"),
             "factors": [(f.value, f"{f.number}. {f.label}") for f in ArushaFactor],
         }
 
@@ -213,157 +220,3 @@ class PledgeStep:
 def _commitment(i: int, key: str, body: str, factors: list[str]) -> Values:
     p = f"commitments.{i}."
     return {p + "key": key, p + "text": body, p + "factors": factors}
-
-
-def _rows(values: Values, prefix: str, field: str) -> int:
-    return sum(1 for k in values if k.startswith(prefix + ".") and k.endswith("." + field))
-
-
-def _without_row(values: Values, prefix: str, index: int, rows: int) -> Values:
-    """The values with one repeated row taken out and the rows after it moved up."""
-    kept: Values = {k: v for k, v in values.items() if not k.startswith(prefix + ".")}
-    new = 0
-    for old in range(rows):
-        if old == index:
-            continue
-        head = f"{prefix}.{old}."
-        kept.update({f"{prefix}.{new}.{k[len(head) :]}": v for k, v in values.items() if k.startswith(head)})
-        new += 1
-    return kept
-
-
-@dataclass
-class GroupsStep:
-    key: str = "groups"
-    template: str = "console/campaigns/form/groups.html"
-
-    def load(self, session: Session, campaign: Campaign) -> Values:
-        values: Values = {}
-        for i, raw in enumerate(campaign.quorum or []):
-            g = StakeholderGroup.model_validate(raw)
-            values.update(
-                _group(
-                    i,
-                    g.name,
-                    "list" if g.organisation_ids else "kinds",
-                    [k.value for k in g.kinds],
-                    [str(o) for o in g.organisation_ids],
-                    g.rule.value,
-                    "" if g.n is None else str(g.n),
-                    "" if g.percent is None else f"{g.percent:g}",
-                    [str(o) for o in g.required],
-                )
-            )
-        return values
-
-    def read(self, form: FormData) -> Values:
-        values: Values = {}
-        for new, old in enumerate(row_indexes(form, "quorum", "name")):
-            p = f"quorum.{old}."
-            values.update(
-                _group(
-                    new,
-                    text(form, p + "name"),
-                    text(form, p + "by") or "kinds",
-                    checked(form, p + "kinds"),
-                    checked(form, p + "organisation_ids"),
-                    text(form, p + "rule") or "all",
-                    text(form, p + "n"),
-                    text(form, p + "percent"),
-                    checked(form, p + "required"),
-                )
-            )
-        return values
-
-    def edit(self, values: Values, action: str) -> Values | None:
-        rows = _rows(values, "quorum", "name")
-        if action == "add":
-            return {**values, **_group(rows, "", "kinds", [], [], "all", "", "", [])}
-        if action.startswith("remove-"):
-            return _without_row(values, "quorum", int(action.removeprefix("remove-")), rows)
-        return None
-
-    def groups(self, values: Values) -> list[dict[str, Any]]:
-        """The groups as the API's body holds them."""
-        out = []
-        for i in range(_rows(values, "quorum", "name")):
-            p = f"quorum.{i}."
-            by_list = values[p + "by"] == "list"
-            rule = values[p + "rule"]
-            out.append(
-                {
-                    "name": values[p + "name"],
-                    "kinds": [] if by_list else values[p + "kinds"],
-                    "organisation_ids": values[p + "organisation_ids"] if by_list else [],
-                    "rule": rule,
-                    "n": or_none(values[p + "n"]) if rule == RuleKind.at_least.value else None,
-                    "percent": or_none(values[p + "percent"]) if rule == RuleKind.percent.value else None,
-                    "required": values[p + "required"],
-                }
-            )
-        return out
-
-    def save(self, session: Session, campaign: Campaign, values: Values, actor: str) -> None:
-        update(session, campaign, {"quorum": self.groups(values)}, actor)
-
-    def extras(
-        self, session: Session, user: User, campaign: Campaign | None, values: Values
-    ) -> dict[str, Any]:
-        known = organisations.list_all(session, visible=directory.organisation_filter(user), limit=1000)
-        names = {o.id or 0: o.name for o in known}
-        try:
-            groups = [StakeholderGroup.model_validate(g) for g in self.groups(values)]
-        except ValidationError:
-            groups = []  # the sentence is for groups that hold together; the errors say the rest
-        counts = group_counts(session, campaign, groups, known)
-        return {
-            "rows": _rows(values, "quorum", "name"),
-            "kinds": [(k.value, quorum_sentence.KIND_NAMES[k][1]) for k in OrganisationKind],
-            "rules": [
-                ("all", "All of them"),
-                ("at_least", "At least a number"),
-                ("percent", "At least a share (%)"),
-            ],
-            "organisations": [(str(o.id), f"{o.name} ({o.country})") for o in known],
-            "clauses": quorum_sentence.describe(groups, names, counts),
-            "sentence": quorum_sentence.in_force_sentence(groups, names, counts),
-        }
-
-
-def group_counts(
-    session: Session, campaign: Campaign | None, groups: list[StakeholderGroup], known: list[Organisation]
-) -> dict[str, int]:
-    """How many of the draft's chosen invitees each group defined by kind holds."""
-    if campaign is None:
-        return {}
-    invited = {
-        i.organisation_id for i in invitations.list_for_campaign(session, campaign_id=campaign.id or 0)
-    }
-    if not invited:
-        return {}
-    kind_of = {o.id: o.kind for o in known}
-    return {g.name: sum(1 for org in invited if kind_of.get(org) in g.kinds) for g in groups if g.kinds}
-
-
-def _group(
-    i: int,
-    name: str,
-    by: str,
-    kinds: list[str],
-    orgs: list[str],
-    rule: str,
-    n: str,
-    percent: str,
-    required: list[str],
-) -> Values:
-    p = f"quorum.{i}."
-    return {
-        p + "name": name,
-        p + "by": by,
-        p + "kinds": kinds,
-        p + "organisation_ids": orgs,
-        p + "rule": rule,
-        p + "n": n,
-        p + "percent": percent,
-        p + "required": required,
-    }

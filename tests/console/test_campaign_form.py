@@ -54,6 +54,14 @@ def value_of(html: str, field: str) -> str:
     return match.group(1)
 
 
+def value_of_text(html: str, field: str) -> str:
+    match = re.search(
+        rf'<textarea id="{re.escape(field)}" name="{re.escape(field)}"[^>]*>([^<]*)</textarea>', html
+    )
+    assert match, f"no textarea {field}"
+    return match.group(1)
+
+
 def campaign(db, campaign_id: int) -> Campaign:
     with session_scope(db) as session:
         found = session.get(Campaign, campaign_id)
@@ -203,6 +211,9 @@ async def test_the_pledge_step_adds_rows_without_saving_then_saves_a_version(cli
     }
     saved = await post_form(client, edit, edit, data)
     assert saved.status_code == 303 and saved.headers["location"].endswith("/edit/groups")
+    removed = await post_form(client, edit, edit, {**data, "action": "remove-0"})
+    assert removed.status_code == 200 and 'name="commitments.1.text"' not in removed.text
+    assert value_of_text(removed.text, "commitments.0.text") == "Train staff"
     again = await post_form(client, edit, edit, {**data, "action": "save"})
     assert again.status_code == 303
     with session_scope(db) as session:
