@@ -20,7 +20,7 @@ from models.user import Role
 from pledgeflow.db import session_scope
 from tests import factories
 from tests.console.staff import Person, console_client, person, post_form
-from tests.helpers import app_without_temporal, asgi_client
+from tests.helpers import app_without_temporal, asgi_client, csrf_from
 
 
 @pytest_asyncio.fixture
@@ -347,3 +347,56 @@ async def test_a_launched_campaign_is_no_longer_edited_here(client, db):
         found.status = CampaignStatus.launched
     answer = await client.get(f"/console/campaigns/{campaign_id}/edit/pledge")
     assert answer.status_code == 303 and answer.headers["location"] == f"/console/campaigns/{campaign_id}"
+
+
+async def test_a_draft_with_invitees_counts_them_and_a_listed_group_names_its_organisations(app, db):
+    seeded = factories.campaign_with_invitees(
+        db,
+        count=4,
+        kinds=[OrganisationKind.customs_administration, *[OrganisationKind.trade_association] * 3],
+    )
+    owner = person(db, Role.coordinator, email=seeded.coordinator.email)
+    [customs, *trade] = seeded.organisations
+    edit = f"/console/campaigns/{seeded.campaign.id}/edit/groups"
+    groups = {
+        "quorum.0.name": "Customs",
+        "quorum.0.by": "kinds",
+        "quorum.0.kinds": "customs_administration",
+        "quorum.0.rule": "all",
+        "quorum.1.name": "Trade",
+        "quorum.1.by": "list",
+        "quorum.1.organisation_ids": [str(o.id) for o in trade],
+        "quorum.1.rule": "at_least",
+        "quorum.1.n": "2",
+        "quorum.1.required": str(trade[0].id),
+    }
+    async with console_client(app, owner) as client:
+        saved = await post_form(client, edit, edit, groups)
+        assert saved.status_code == 303
+        page = await client.get(edit)
+    assert f'name="quorum.1.organisation_ids" value="{customs.id}"' in page.text  # the directory's
+    assert (
+        "In force when the customs administration and at least 2 of Organisation 2, Organisation 3 and "
+        "Organisation 4 (including Organisation 2) have signed."
+    ) in page.text
+    [_, listed] = campaign(db, seeded.campaign.id or 0).quorum
+    assert (listed["organisation_ids"], listed["required"], listed["kinds"]) == (
+        [o.id for o in trade],
+        [trade[0].id],
+        [],
+    )
+
+
+async def test_a_post_to_a_launched_campaigns_step_changes_nothing(client, db):
+    campaign_id = await new_draft(client)
+    edit = f"/console/campaigns/{campaign_id}/edit/details"
+    page = await client.get(edit)
+    with session_scope(db) as session:
+        found = session.get(Campaign, campaign_id)
+        assert found is not None
+        found.status = CampaignStatus.launched
+    answer = await client.post(
+        edit, data={"csrf_token": csrf_from(page.text), "title": "Changed", "region": "GH"}
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == f"/console/campaigns/{campaign_id}"
+    assert campaign(db, campaign_id).title == "Ghana customs integrity pact"
