@@ -22,13 +22,21 @@ class Commitment(BaseModel):
 
     key: str = PydanticField(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     text: str = PydanticField(min_length=1, max_length=4000)
-    factors: list[ArushaFactor] = PydanticField(min_length=1)
+    factors: list[ArushaFactor]
 
     @field_validator("factors", mode="before")
     @classmethod
     def _parse_factors(cls, value: Any) -> Any:
         if isinstance(value, list):
             return [ArushaFactor.parse(v) if isinstance(v, str | int) else v for v in value]
+        return value
+
+    @field_validator("factors")
+    @classmethod
+    def _at_least_one_factor(cls, value: list[ArushaFactor]) -> list[ArushaFactor]:
+        # Said in the programme's words (pydantic's "List should have at least 1 item" is not).
+        if not value:
+            raise ValueError("choose at least one Arusha key factor")
         return value
 
     @field_validator("text")

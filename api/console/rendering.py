@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console import formats
+from api.console.field_labels import field_label
 from api.csrf import CsrfGuard
 
 FLASH_COOKIE = "pf_flash"
@@ -32,6 +33,7 @@ class ConsoleRenderer:
         )
         self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by the extension
         self._env.filters.update(formats.FILTERS)
+        self._env.filters["field_label"] = field_label
         self._csrf = csrf
         self._flash = URLSafeSerializer(secret_key, salt="pledgeflow-console-flash")
         self._secure = secure_cookie
