@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaigns_list, sign_in
+from api.console import campaigns_list, invitees, launch, sign_in
 
 ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router]
+ROUTERS += [invitees.router, launch.router]
