@@ -20,12 +20,12 @@ from models.audit import AuditEntry
 from models.contact import Contact, ContactCreate
 from models.invitation import Invitation, InvitationStatus
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
-from models.user import Role
+from models.user import CampaignShare, Role
 from pledgeflow.db import session_scope
 from services import contacts, organisations
 from tests import factories
 from tests.console.staff import Person, console_client, person, post_form, signed_in_page
-from tests.helpers import app_without_temporal, csrf_from
+from tests.helpers import app_without_temporal, asgi_client, csrf_from
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from workflows import client as workflow_client
 
@@ -44,7 +44,14 @@ def thirty_rows() -> list[list[str]]:
     for index in range(1, 31):
         number = index + 1
         locale = "fr" if index % 5 == 0 else "pt" if index in (3, 7, 11) else "en"
-        cells = [f"Org {index:02d}", "trade_association", "GH", f"Person {index}", f"p{index}@org{index}.example", locale]
+        cells = [
+            f"Org {index:02d}",
+            "trade_association",
+            "GH",
+            f"Person {index}",
+            f"p{index}@org{index}.example",
+            locale,
+        ]
         if number == 6:
             cells[2] = "Atlantis"
         if number == 13:
@@ -98,7 +105,7 @@ def _invitations(db, campaign_id: int) -> list[tuple[str, str, InvitationStatus]
             .where(Invitation.campaign_id == campaign_id)
             .order_by(col(Organisation.name), col(Invitation.id))
         ).all()
-        return [(name, email, status) for name, email, status in rows]
+        return [(name, email, InvitationStatus(status)) for name, email, status in rows]
 
 
 async def _dry_run(client, campaign_id: int, content: bytes, file_name: str, content_type: str):
@@ -168,7 +175,10 @@ async def test_a_spreadsheet_with_three_bad_rows_shows_them_then_invites_the_27_
             e.kind
             for e in session.exec(
                 select(AuditEntry)
-                .where(AuditEntry.actor == f"user:{owner.id}:{COORDINATOR}", AuditEntry.kind != "sign_in.session_opened")
+                .where(
+                    AuditEntry.actor == f"user:{owner.id}:{COORDINATOR}",
+                    AuditEntry.kind != "sign_in.session_opened",
+                )
                 .order_by(col(AuditEntry.id))
             ).all()
         ]
@@ -182,16 +192,22 @@ async def test_an_organisation_already_in_the_directory_is_invited_through_the_c
     with session_scope(db) as session:
         organisation = organisations.create(
             session,
-            data=OrganisationCreate(name="Existing Brokers", kind=OrganisationKind.customs_broker, country="GH"),
+            data=OrganisationCreate(
+                name="Existing Brokers", kind=OrganisationKind.customs_broker, country="GH"
+            ),
             actor="test",
             owner_id=owner.id,
         )
         contacts.create(
             session,
-            data=ContactCreate(organisation_id=organisation.id or 0, name="First One", email="first@brokers.example"),
+            data=ContactCreate(
+                organisation_id=organisation.id or 0, name="First One", email="first@brokers.example"
+            ),
             actor="test",
         )
-    content = as_csv([["Existing Brokers", "customs_broker", "GH", "Second One", "second@brokers.example", "en"]])
+    content = as_csv(
+        [["Existing Brokers", "customs_broker", "GH", "Second One", "second@brokers.example", "en"]]
+    )
     async with console_client(app, owner) as client:
         dry = await _dry_run(client, campaign_id, content, "one.csv", "text/csv")
         assert "1 rows: 0 create, 1 update" in dry.text or "1 rows: 1 create" in dry.text, dry.text
@@ -202,7 +218,9 @@ async def test_an_organisation_already_in_the_directory_is_invited_through_the_c
             {"upload_id": _upload_id(dry.text)},
         )
         assert response.status_code == 303
-    assert _invitations(db, campaign_id) == [("Existing Brokers", "second@brokers.example", InvitationStatus.pending)]
+    assert _invitations(db, campaign_id) == [
+        ("Existing Brokers", "second@brokers.example", InvitationStatus.pending)
+    ]
 
 
 async def test_the_kept_file_belongs_to_its_uploader_and_campaign(app, draft, db):
@@ -231,7 +249,9 @@ async def test_the_kept_file_belongs_to_its_uploader_and_campaign(app, draft, db
 async def test_an_unreadable_file_is_refused_beside_the_file_field(app, draft, db):
     campaign_id, owner = draft
     async with console_client(app, owner) as client:
-        response = await _dry_run(client, campaign_id, b"name,email\nA,b@c.example\n", "wrong.csv", "text/csv")
+        response = await _dry_run(
+            client, campaign_id, b"name,email\nA,b@c.example\n", "wrong.csv", "text/csv"
+        )
     assert response.status_code == 422
     assert 'id="file-error"' in response.text
     assert "required column &#39;organisation&#39; is missing" in response.text
@@ -317,8 +337,6 @@ async def test_a_reviewer_sees_the_invitees_but_cannot_change_them(app, db):
     seeded = factories.campaign_with_invitees(db, count=1)
     reviewer = person(db, Role.reviewer, email="reviewer@wco.example")
     with session_scope(db) as session:
-        from models.user import CampaignShare
-
         session.add(CampaignShare(campaign_id=seeded.campaign.id or 0, user_id=reviewer.id))
     url = f"/console/campaigns/{seeded.campaign.id}/invitees"
     async with console_client(app, reviewer) as client:
@@ -333,8 +351,6 @@ async def test_a_reviewer_sees_the_invitees_but_cannot_change_them(app, db):
 async def test_the_api_import_with_a_campaign_invites_the_named_contacts(settings, db, tmp_path):
     app = app_without_temporal(settings, db, why="a draft campaign's invitees need no workflow")
     seeded = factories.campaign_with_invitees(db, count=0)
-    from tests.helpers import asgi_client
-
     async with asgi_client(app) as client:
         response = await client.post(
             "/imports/stakeholders",
@@ -395,7 +411,11 @@ async def test_a_file_uploaded_through_the_real_form_in_chromium(console, tmp_pa
         assert "Imported 27 rows; invited 27 organisations." in await page.inner_text(".flash")
         assert await page.locator("table.invitees tbody tr").count() == 27
         await checks.check("console-invitees-list")
-        await page.click(f"text=Remove")  # the first invitee
+        await page.locator("table.invitees a.danger").first.click()
+        await page.wait_for_selector("text=Remove Org 01?")
         await checks.check("console-invitees-remove")
+        await page.click("text=Remove the invitee")
+        await page.wait_for_selector("text=The invitee was removed.")
+        assert await page.locator("table.invitees tbody tr").count() == 26
     assert_clean(checks)
-    assert len(_invitations(db, campaign_id)) == 27
+    assert [s for n, _, s in _invitations(db, campaign_id) if n == "Org 01"] == [InvitationStatus.cancelled]

@@ -124,7 +124,9 @@ async def test_launching_starts_the_workflow_and_the_invitations_arrive(console,
     assert campaign.status is CampaignStatus.launched and campaign.pledge_version == 1
     with session_scope(db) as session:
         statuses = session.exec(
-            select(Invitation.status).where(Invitation.campaign_id == campaign_id).order_by(col(Invitation.id))
+            select(Invitation.status)
+            .where(Invitation.campaign_id == campaign_id)
+            .order_by(col(Invitation.id))
         ).all()
         launched = session.exec(select(AuditEntry).where(AuditEntry.kind == "campaign.launched")).one()
     assert list(statuses) == [InvitationStatus.sent] * 3
