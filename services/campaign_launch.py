@@ -52,10 +52,15 @@ class Preview:
     locale: str
     language: str
     rendered_locale: str
+    rendered_language: str
     count: int
     sample_organisation: str
     subject: str
     text: str
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def language_name(locale: str) -> str:
@@ -131,13 +136,15 @@ def checklist(session: Session, campaign: Campaign, *, now: datetime | None = No
         Check(
             "Invitees",
             bool(invitees),
-            f"{len(invitees)} organisation(s) invited" if invitees else "invite at least one organisation",
+            _count(len(invitees), "organisation") + " invited"
+            if invitees
+            else "invite at least one organisation",
         ),
     ]
     today = (now or utcnow()).astimezone(ZoneInfo(campaign.timezone)).date()
     deadline = campaign.signature_deadline
     if deadline is None:
-        checks.append(Check("Deadline", True, "no deadline: invitations stay open until the campaign closes"))
+        checks.append(Check("Deadline", True, "no deadline is set"))
     else:
         future = deadline > today
         checks.append(
@@ -187,6 +194,7 @@ def previews(
                 locale=locale,
                 language=language_name(locale),
                 rendered_locale=rendered.locale,
+                rendered_language=language_name(rendered.locale),
                 count=count,
                 sample_organisation=organisation.name,
                 subject=rendered.subject,
