@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from api.console import formats
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.context import ApiContext
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
@@ -17,7 +18,7 @@ from api.imports import invite
 from models.campaign import Campaign, CampaignStatus
 from models.contact import ContactCreate
 from models.invitation import InviteeChoice
-from pledgeflow.errors import InvalidInput, PledgeflowError
+from pledgeflow.errors import Conflict, InvalidInput, PledgeflowError
 from pledgeflow.mail.render import EmailRenderer
 from services import campaign_launch, campaigns, contacts, invitations
 from services.imports import invitees, stakeholders, uploads
@@ -174,15 +175,27 @@ async def import_and_invite(
     import_plan = stakeholders.plan(
         session, sheet, content=kept.content, file_name=kept.file_name, owner_id=staff.user.id
     )
-    stakeholders.apply(session, import_plan, actor=staff.actor, accept_good_rows=True)
-    chosen = invitees.invitees_of(session, campaign=campaign, import_plan=import_plan)
-    invited = await invite(session, context, campaign=campaign, choices=chosen.choices, user=staff.user)
+    try:
+        stakeholders.apply(session, import_plan, actor=staff.actor, accept_good_rows=True)
+        chosen = invitees.invitees_of(session, campaign=campaign, import_plan=import_plan)
+        invited = await invite(session, context, campaign=campaign, choices=chosen.choices, user=staff.user)
+    except (
+        InvalidInput,
+        Conflict,
+    ) as exc:  # e.g. every row refused now, or an organisation without a contact
+        session.rollback()
+        reasons = [f"{p.field}: {p.reason}" for p in exc.errors] or [exc.detail]
+        errors = {"file": "nothing was imported; " + "; ".join(reasons)}
+        return _render_page(
+            request, tools, session, context, staff, campaign, errors=errors, status=exc.status
+        )
     session.commit()
     uploads.discard(data_dir, upload_id)
     imported = len(import_plan.rows) - len(import_plan.refused)
-    flash = f"Imported {imported} rows; invited {len(invited)} organisations."
+    organisations = formats.plural(len(invited), "organisation", "organisations")
+    flash = f"Imported {formats.plural(imported, 'row', 'rows')}; invited {organisations}."
     if chosen.skipped:
-        flash += f" {len(chosen.skipped)} rows invited no one (already invited)."
+        flash += f" {formats.plural(len(chosen.skipped), 'row', 'rows')} invited no one (already invited)."
     return tools.renderer.redirect(_page_url(campaign_id), flash=flash)
 
 
@@ -210,7 +223,10 @@ async def add_from_directory(
         errors = {"organisation_id": "; ".join(p.reason for p in exc.errors) or exc.detail}
         return _render_page(request, tools, session, context, staff, campaign, errors=errors, status=422)
     session.commit()
-    return tools.renderer.redirect(_page_url(campaign_id), flash=f"Invited {len(invited)} organisations.")
+    return tools.renderer.redirect(
+        _page_url(campaign_id),
+        flash=f"Invited {formats.plural(len(invited), 'organisation', 'organisations')}.",
+    )
 
 
 @router.post("/{campaign_id}/invitees/{invitation_id}/contact")

@@ -210,7 +210,7 @@ async def test_an_organisation_already_in_the_directory_is_invited_through_the_c
     )
     async with console_client(app, owner) as client:
         dry = await _dry_run(client, campaign_id, content, "one.csv", "text/csv")
-        assert "1 rows: 0 create, 1 update" in dry.text or "1 rows: 1 create" in dry.text, dry.text
+        assert "1 rows: 0 create, 1 update" in dry.text or "1 row: 1 create" in dry.text, dry.text
         response = await post_form(
             client,
             f"/console/campaigns/{campaign_id}/invitees",
@@ -383,7 +383,31 @@ async def test_a_running_campaign_gets_more_invitees_who_are_emailed_at_once(con
         assert response.status_code == 303
     messages = await mailbox.wait_for_async(3)
     assert sorted(r for m in messages[1:] for r in m.recipients) == ["p1@org1.example", "p2@org2.example"]
+    # And one from the directory, chosen on the page.
+    with session_scope(db) as session:
+        organisation = organisations.create(
+            session,
+            data=OrganisationCreate(name="Directory Co", kind=OrganisationKind.company, country="GH"),
+            actor="test",
+            owner_id=owner.id,
+        )
+        contacts.create(
+            session,
+            data=ContactCreate(
+                organisation_id=organisation.id or 0, name="Dee", email="dee@directory.example"
+            ),
+            actor="test",
+        )
+    async with console_client(console.app, owner) as client:
+        page = await client.get(url)
+        assert "Add invitees from your directory" in page.text and "Directory Co" in page.text
+        added = await post_form(client, url, f"{url}/add", {"organisation_id": str(organisation.id)})
+        assert added.status_code == 303
+        assert "Invited 1 organisation." in (await client.get(url)).text
+    messages = await mailbox.wait_for_async(4)
+    assert messages[3].recipients == ["dee@directory.example"]
     assert [(n, s) for n, _, s in _invitations(db, campaign_id)] == [
+        ("Directory Co", InvitationStatus.sent),
         ("Org 01", InvitationStatus.sent),
         ("Org 02", InvitationStatus.sent),
         ("Organisation 1", InvitationStatus.sent),
@@ -419,3 +443,25 @@ async def test_a_file_uploaded_through_the_real_form_in_chromium(console, tmp_pa
         assert await page.locator("table.invitees tbody tr").count() == 26
     assert_clean(checks)
     assert [s for n, _, s in _invitations(db, campaign_id) if n == "Org 01"] == [InvitationStatus.cancelled]
+
+
+async def test_rows_without_a_contact_import_nothing_and_say_why(app, draft, db):
+    campaign_id, owner = draft
+    content = b"organisation,kind,country\nNo Contact Ltd,company,GH\n"
+    async with console_client(app, owner) as client:
+        dry = await _dry_run(client, campaign_id, content, "bare.csv", "text/csv")
+        assert "1 row: 1 create" in dry.text
+        response = await post_form(
+            client,
+            f"/console/campaigns/{campaign_id}/invitees",
+            f"/console/campaigns/{campaign_id}/invitees/import",
+            {"upload_id": _upload_id(dry.text)},
+        )
+    assert response.status_code == 422
+    assert (
+        "nothing was imported; invitees[0].contact_id: the organisation has no contact; add one first"
+        in response.text
+    )
+    assert _invitations(db, campaign_id) == []
+    with session_scope(db) as session:
+        assert session.exec(select(Organisation)).all() == []
