@@ -17,7 +17,7 @@ from models.user import CampaignShare, Role
 from pledgeflow.db import session_scope
 from tests import factories
 from tests.console.staff import console_client, person, post_form, signed_in_page
-from tests.helpers import app_without_temporal
+from tests.helpers import app_without_temporal, eventually
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 
 COORDINATOR = "coordinator@wco.example"
@@ -122,14 +122,17 @@ async def test_launching_starts_the_workflow_and_the_invitations_arrive(console,
     assert french.subject != next(m for m in messages if m.recipients == [seeded.contacts[0].email]).subject
     campaign = _campaign(db, campaign_id)
     assert campaign.status is CampaignStatus.launched and campaign.pledge_version == 1
+
+    async def statuses() -> list[InvitationStatus]:
+        with session_scope(db) as session:
+            query = select(Invitation.status).where(Invitation.campaign_id == campaign_id)
+            return [InvitationStatus(s) for s in session.exec(query.order_by(col(Invitation.id))).all()]
+
+    # An invitation is marked sent just after the SMTP server has taken it.
+    sent = [InvitationStatus.sent] * 3
+    assert await eventually(statuses, lambda found: found == sent) == sent
     with session_scope(db) as session:
-        statuses = session.exec(
-            select(Invitation.status)
-            .where(Invitation.campaign_id == campaign_id)
-            .order_by(col(Invitation.id))
-        ).all()
         launched = session.exec(select(AuditEntry).where(AuditEntry.kind == "campaign.launched")).one()
-    assert list(statuses) == [InvitationStatus.sent] * 3
     assert launched.actor == f"user:{owner.id}:{COORDINATOR}"
 
 
