@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pledgeflow.private_files import private_file, private_folder
+
 MAX_AGE_SECONDS = 24 * 3600
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -28,7 +30,7 @@ class Upload:
 
 def _folder(data_dir: Path) -> Path:
     folder = data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)  # the rows hold people's names and addresses
     return folder
 
 
@@ -41,9 +43,13 @@ def keep(data_dir: Path, *, content: bytes, file_name: str, campaign_id: int, us
     folder = _folder(data_dir)
     _sweep(folder)
     upload_id = secrets.token_urlsafe(24)
-    (folder / f"{upload_id}.bin").write_bytes(content)
     meta = {"file_name": file_name, "campaign_id": campaign_id, "user_id": user_id, "at": time.time()}
-    (folder / f"{upload_id}.json").write_text(json.dumps(meta), encoding="utf-8")
+    for path, data in (
+        (folder / f"{upload_id}.bin", content),
+        (folder / f"{upload_id}.json", json.dumps(meta).encode()),
+    ):
+        private_file(path)
+        path.write_bytes(data)
     return upload_id
 
 
