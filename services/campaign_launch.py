@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pycountry
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models.campaign import Campaign
 from models.common import utcnow
@@ -19,7 +19,7 @@ from models.organisation import Organisation
 from models.quorum import RuleKind, StakeholderGroup
 from pledgeflow.i18n import DEFAULT_LOCALE
 from pledgeflow.mail.render import EmailRenderer
-from services import campaigns
+from services import campaigns, invitations
 from services.notifications import signing
 from services.notifications.base import LinkContext, MailRef
 
@@ -71,17 +71,10 @@ def language_name(locale: str) -> str:
 
 
 def _active_invitees(session: Session, campaign_id: int) -> list[tuple[Invitation, Contact, Organisation]]:
-    rows = session.exec(
-        select(Invitation, Contact, Organisation)
-        .join(Contact, col(Contact.id) == Invitation.contact_id)
-        .join(Organisation, col(Organisation.id) == Invitation.organisation_id)
-        .where(
-            Invitation.campaign_id == campaign_id,
-            col(Invitation.status).in_(campaigns.ACTIVE_INVITATION_STATUSES),
-        )
-        .order_by(col(Invitation.id))
-    ).all()
-    return [(i, c, o) for i, c, o in rows]
+    return [
+        (i.invitation, i.contact, i.organisation)
+        for i in invitations.invitees_of(session, campaign_id=campaign_id)
+    ]
 
 
 def invitee_locales(session: Session, campaign_id: int) -> Counter[str]:
