@@ -317,6 +317,70 @@ def _pick_contact(session: Session, choice: InviteeChoice) -> Contact | None:
     return session.exec(query.order_by(col(Contact.id))).first()
 
 
+def draft_invitation(session: Session, *, campaign: Campaign, invitation_id: int) -> Invitation:
+    """One of a draft campaign's chosen invitees (NotFound for another campaign's; Conflict once launched)."""
+    invitation = session.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or invitation.campaign_id != campaign.id
+        or invitation.status not in ACTIVE_INVITATION_STATUSES
+    ):
+        raise not_found("invitation", invitation_id)
+    if campaign.status is not CampaignStatus.draft:
+        raise Conflict(
+            f"campaign {campaign.id} is {campaign.status}: invitees change only before launch",
+            errors=[FieldProblem("status", "only while the campaign is a draft")],
+        )
+    return invitation
+
+
+def change_invitee_contact(
+    session: Session, *, campaign: Campaign, invitation_id: int, contact_id: int, actor: str
+) -> Invitation:
+    """Write to another contact of the invited organisation (before launch)."""
+    invitation = draft_invitation(session, campaign=campaign, invitation_id=invitation_id)
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != invitation.organisation_id:
+        raise InvalidInput.for_field(
+            "contact_id",
+            f"contact {contact_id} is not a contact of organisation {invitation.organisation_id}",
+        )
+    previous = invitation.contact_id
+    invitation.contact_id = contact_id
+    session.add(invitation)
+    session.flush()
+    audit.append(
+        session,
+        kind="campaign.invitee_contact_changed",
+        actor=actor,
+        campaign_id=campaign.id,
+        subject=f"invitation:{invitation.id}",
+        data={
+            "organisation_id": invitation.organisation_id,
+            "from_contact_id": previous,
+            "to_contact_id": contact_id,
+        },
+    )
+    return invitation
+
+
+def remove_invitee(session: Session, *, campaign: Campaign, invitation_id: int, actor: str) -> Invitation:
+    """Take an organisation off a draft campaign's invitees (kept as cancelled, for the record)."""
+    invitation = draft_invitation(session, campaign=campaign, invitation_id=invitation_id)
+    invitation.status = InvitationStatus.cancelled
+    session.add(invitation)
+    session.flush()
+    audit.append(
+        session,
+        kind="campaign.invitee_removed",
+        actor=actor,
+        campaign_id=campaign.id,
+        subject=f"invitation:{invitation.id}",
+        data={"organisation_id": invitation.organisation_id, "contact_id": invitation.contact_id},
+    )
+    return invitation
+
+
 def mark_launched(session: Session, *, campaign: Campaign, actor: str) -> Campaign:
     """Check a draft can launch and freeze its pledge; a launched campaign is returned as is."""
     if campaign.status is CampaignStatus.launched or campaign.status is CampaignStatus.in_force:

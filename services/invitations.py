@@ -405,3 +405,56 @@ def close_unanswered(session: Session, *, invitation_id: int, at: datetime) -> I
         invitation.responded_at = at
         session.add(invitation)
     return invitation
+
+
+@dataclass
+class Invitee:
+    """An active invitation of a campaign with its organisation, its contact and the organisation's
+    other contacts (to write to instead, before launch)."""
+
+    invitation: Invitation
+    organisation: Organisation
+    contact: Contact
+    contacts: list[Contact]
+
+
+def invitees_of(session: Session, *, campaign_id: int) -> list[Invitee]:
+    """The campaign's active invitations (not cancelled, delegated away or undeliverable), by id."""
+    rows = session.exec(
+        select(Invitation, Organisation, Contact)
+        .join(Organisation, col(Organisation.id) == Invitation.organisation_id)
+        .join(Contact, col(Contact.id) == Invitation.contact_id)
+        .where(
+            Invitation.campaign_id == campaign_id,
+            col(Invitation.status).in_(campaigns.ACTIVE_INVITATION_STATUSES),
+        )
+        .order_by(col(Invitation.id))
+    ).all()
+    organisation_ids = sorted({organisation.id or 0 for _, organisation, _ in rows})
+    by_organisation: dict[int, list[Contact]] = {}
+    for start in range(0, len(organisation_ids), 500):
+        chunk = organisation_ids[start : start + 500]
+        query = select(Contact).where(col(Contact.organisation_id).in_(chunk)).order_by(col(Contact.id))
+        for contact in session.exec(query).all():
+            by_organisation.setdefault(contact.organisation_id, []).append(contact)
+    return [
+        Invitee(invitation, organisation, contact, by_organisation.get(organisation.id or 0, []))
+        for invitation, organisation, contact in rows
+    ]
+
+
+def not_yet_invited(
+    session: Session, *, campaign_id: int, owner_id: int, limit: int = 500
+) -> list[Organisation]:
+    """Organisations of this directory that have no active invitation in the campaign, by name."""
+    invited = select(Invitation.organisation_id).where(
+        Invitation.campaign_id == campaign_id,
+        col(Invitation.status).in_(campaigns.ACTIVE_INVITATION_STATUSES),
+    )
+    query = (
+        select(Organisation)
+        .where(Organisation.owner_id == owner_id, col(Organisation.id).not_in(invited))
+        .order_by(col(Organisation.name), col(Organisation.id))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())

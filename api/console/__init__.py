@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaign_form, campaigns_list, sharing, sign_in
+from api.console import campaign_form, campaigns_list, invitees, launch, sharing, sign_in
 
-ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router, campaign_form.router, sharing.router]
+ROUTERS: list[APIRouter] = [
+    sign_in.router,
+    campaigns_list.router,
+    campaign_form.router,
+    sharing.router,
+    invitees.router,
+    launch.router,
+]

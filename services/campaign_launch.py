@@ -1,0 +1,197 @@
+"""Before a launch: what is ready, which languages the invitees read, and the invitation email
+each of them will get (rendered by the real composer and templates, with a stand-in link)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pycountry
+from sqlmodel import Session
+
+from models.campaign import Campaign
+from models.common import utcnow
+from models.contact import Contact
+from models.invitation import Invitation
+from models.organisation import Organisation
+from models.quorum import RuleKind, StakeholderGroup
+from pledgeflow.i18n import DEFAULT_LOCALE
+from pledgeflow.mail.render import EmailRenderer
+from services import campaigns, invitations
+from services.notifications import signing
+from services.notifications.base import LinkContext, MailRef
+
+LINK_PLACEHOLDER = "[the invitee's own signing link]"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the launch checklist."""
+
+    label: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class LanguageGap:
+    """Contacts whose language has no email templates yet, and what they will get instead."""
+
+    locale: str
+    language: str
+    count: int
+    fallback: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The invitation as one language's invitees will read it."""
+
+    locale: str
+    language: str
+    rendered_locale: str
+    rendered_language: str
+    count: int
+    sample_organisation: str
+    subject: str
+    text: str
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def language_name(locale: str) -> str:
+    """'pt-BR' -> 'Portuguese'; the code itself when unknown."""
+    base = locale.replace("_", "-").split("-")[0].lower()
+    found = pycountry.languages.get(alpha_2=base) if len(base) == 2 else None
+    return str(found.name) if found is not None else locale
+
+
+def _active_invitees(session: Session, campaign_id: int) -> list[tuple[Invitation, Contact, Organisation]]:
+    return [
+        (i.invitation, i.contact, i.organisation)
+        for i in invitations.invitees_of(session, campaign_id=campaign_id)
+    ]
+
+
+def invitee_locales(session: Session, campaign_id: int) -> Counter[str]:
+    """How many active invitees read each language."""
+    return Counter(
+        contact.locale or DEFAULT_LOCALE for _, contact, _ in _active_invitees(session, campaign_id)
+    )
+
+
+def language_gaps(locales: Counter[str], renderer: EmailRenderer) -> list[LanguageGap]:
+    """The languages of `locales` with no invitation templates of their own, most read first."""
+    gaps = []
+    for locale, count in locales.most_common():
+        rendered = renderer.resolve_locale("invitation", locale)
+        if rendered.split("-")[0] != locale.replace("_", "-").split("-")[0].lower():
+            gaps.append(LanguageGap(locale, language_name(locale), count, language_name(rendered)))
+    return gaps
+
+
+def _group_members(group: StakeholderGroup, invited: list[Organisation]) -> list[Organisation]:
+    if group.organisation_ids:
+        return [o for o in invited if o.id in group.organisation_ids]
+    return [o for o in invited if o.kind in group.kinds]
+
+
+def _quorum_problems(campaign: Campaign, invited: list[Organisation]) -> list[str]:
+    problems = []
+    invited_ids = {o.id for o in invited}
+    for raw in campaign.quorum or []:
+        group = StakeholderGroup.model_validate(raw)
+        members = _group_members(group, invited)
+        if not members:
+            problems.append(f"no invitee belongs to the group '{group.name}'")
+        elif group.rule is RuleKind.at_least and (group.n or 0) > len(members):
+            problems.append(f"'{group.name}' needs {group.n} signatures but only {len(members)} are invited")
+        missing = [i for i in group.required if i not in invited_ids]
+        if missing:
+            problems.append(f"'{group.name}' requires organisations that are not invited ({len(missing)})")
+    return problems
+
+
+def checklist(session: Session, campaign: Campaign, *, now: datetime | None = None) -> list[Check]:
+    """What must hold before the launch: a pledge, invitees, a future deadline, a reachable quorum."""
+    pledge = campaigns.current_pledge(session, campaign.id or 0)
+    invitees = _active_invitees(session, campaign.id or 0)
+    checks = [
+        Check(
+            "Pledge",
+            pledge is not None,
+            f"'{pledge.title}', version {pledge.version}" if pledge else "attach a pledge first",
+        ),
+        Check(
+            "Invitees",
+            bool(invitees),
+            _count(len(invitees), "organisation") + " invited"
+            if invitees
+            else "invite at least one organisation",
+        ),
+    ]
+    today = (now or utcnow()).astimezone(ZoneInfo(campaign.timezone)).date()
+    deadline = campaign.signature_deadline
+    if deadline is None:
+        checks.append(Check("Deadline", True, "no deadline is set"))
+    else:
+        future = deadline > today
+        checks.append(
+            Check(
+                "Deadline",
+                future,
+                f"{deadline.isoformat()}" + ("" if future else ": it has passed; move it later"),
+            )
+        )
+    if campaign.quorum:
+        problems = _quorum_problems(campaign, [o for _, _, o in invitees])
+        checks.append(
+            Check(
+                "Quorum",
+                not problems,
+                "; ".join(problems) if problems else "every group can reach its quorum",
+            )
+        )
+    else:
+        checks.append(Check("Quorum", True, "no groups: the pact is in force when every invitee has signed"))
+    return checks
+
+
+def previews(
+    session: Session, campaign: Campaign, *, renderer: EmailRenderer, links: LinkContext
+) -> list[Preview]:
+    """The invitation email for one sample invitee of each language the invitees read."""
+    if campaigns.current_pledge(session, campaign.id or 0) is None:
+        return []
+    samples: dict[str, tuple[Invitation, Organisation]] = {}
+    counts: Counter[str] = Counter()
+    for invitation, contact, organisation in _active_invitees(session, campaign.id or 0):
+        locale = contact.locale or DEFAULT_LOCALE
+        counts[locale] += 1
+        samples.setdefault(locale, (invitation, organisation))
+    found = []
+    for locale, count in counts.most_common():
+        invitation, organisation = samples[locale]
+        draft = signing.invitation(
+            session, links, MailRef(planned_at=utcnow(), invitation_id=invitation.id or 0)
+        )
+        # The composer signs a live link; the preview shows where it goes, never a working token.
+        context = {**draft.context, "link": LINK_PLACEHOLDER}
+        rendered = renderer.render(draft.kind.value, draft.locale, context)
+        found.append(
+            Preview(
+                locale=locale,
+                language=language_name(locale),
+                rendered_locale=rendered.locale,
+                rendered_language=language_name(rendered.locale),
+                count=count,
+                sample_organisation=organisation.name,
+                subject=rendered.subject,
+                text=rendered.text,
+            )
+        )
+    return found
