@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaigns_list, sign_in
+from api.console import campaigns_list, people, sign_in, tokens
 
-ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router]
+ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router, people.router, tokens.router]
