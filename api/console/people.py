@@ -107,7 +107,11 @@ def confirm_deactivate(
     _admin(staff)
     person = staff_service.get_person_or_raise(session, person_id)
     return tools.renderer.render(
-        request, "console/people/deactivate.html", staff=staff, person=person, is_self=person.id == staff.user.id
+        request,
+        "console/people/deactivate.html",
+        staff=staff,
+        person=person,
+        is_self=person.id == staff.user.id,
     )
 
 

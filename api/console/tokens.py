@@ -51,7 +51,9 @@ def _list_page(
 
 
 @router.get("")
-def tokens(request: Request, tools: ConsoleDep, session: SessionDep, context: ContextDep, staff: StaffDep) -> Response:
+def tokens(
+    request: Request, tools: ConsoleDep, session: SessionDep, context: ContextDep, staff: StaffDep
+) -> Response:
     """The tokens this person may see, and the form to make one."""
     return _list_page(request, tools, session, staff, context.settings.api_token_days)
 
@@ -68,7 +70,9 @@ async def create(
         wanted = users.read_token_request(label=values["label"], expires_in_days=values["expires_in_days"])
     except InvalidInput as exc:
         errors = {problem.field: problem.reason for problem in exc.errors}
-        return _list_page(request, tools, session, staff, default_days, status=422, values=values, errors=errors)
+        return _list_page(
+            request, tools, session, staff, default_days, status=422, values=values, errors=errors
+        )
     plain, token = users.create_token(
         session,
         user=staff.user,
@@ -78,7 +82,11 @@ async def create(
     )
     session.commit()
     response = tools.renderer.render(
-        request, "console/tokens/created.html", staff=staff, secret=plain, token=users.to_public(session, token)
+        request,
+        "console/tokens/created.html",
+        staff=staff,
+        secret=plain,
+        token=users.to_public(session, token),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

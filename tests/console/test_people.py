@@ -16,7 +16,9 @@ from tests.pagechecks import PageChecks, assert_clean, shots_folder
 
 def _audit(db, kind: str) -> list[AuditEntry]:
     with Session(db) as session:
-        return list(session.exec(select(AuditEntry).where(AuditEntry.kind == kind).order_by(col(AuditEntry.seq))))
+        return list(
+            session.exec(select(AuditEntry).where(AuditEntry.kind == kind).order_by(col(AuditEntry.seq)))
+        )
 
 
 async def test_an_admin_sees_everyone_with_their_sessions(console, db):
@@ -57,7 +59,10 @@ async def test_a_bad_invitation_shows_each_reason_beside_its_field(console, db):
     admin = person(db, Role.admin, email="ada@console.example")
     async with console_client(console.app, admin) as client:
         answer = await post_form(
-            client, "/console/people", "/console/people", {"email": "not-an-address", "name": "", "role": "boss"}
+            client,
+            "/console/people",
+            "/console/people",
+            {"email": "not-an-address", "name": "", "role": "boss"},
         )
         again = await post_form(
             client,
@@ -95,8 +100,14 @@ async def test_deactivating_asks_first_then_ends_sessions_and_revokes_tokens(con
     with Session(db) as session:
         user = session.get(User, leaver.id)
         assert user is not None and not user.active
-        assert all(s.ended_at is not None for s in session.exec(select(StaffSession).where(StaffSession.user_id == leaver.id)))
-        assert all(t.revoked_at is not None for t in session.exec(select(ApiToken).where(ApiToken.user_id == leaver.id)))
+        assert all(
+            s.ended_at is not None
+            for s in session.exec(select(StaffSession).where(StaffSession.user_id == leaver.id))
+        )
+        assert all(
+            t.revoked_at is not None
+            for t in session.exec(select(ApiToken).where(ApiToken.user_id == leaver.id))
+        )
     entry = _audit(db, "user.deactivated")[-1]
     assert entry.actor == f"user:{admin.id}:ada@console.example"
     assert entry.data["sessions_ended"] == 1 and entry.data["tokens_revoked"] == 1

@@ -45,7 +45,10 @@ async def test_only_admins_reach_the_people_page(console, db, role):
     async with console_client(console.app, someone) as client:
         page = await client.get("/console/people")
         refused = await post_form(
-            client, "/console/tokens", "/console/people", {"email": "x@example.org", "name": "X", "role": "admin"}
+            client,
+            "/console/tokens",
+            "/console/people",
+            {"email": "x@example.org", "name": "X", "role": "admin"},
         )
         ended = await post_form(client, "/console/tokens", f"/console/people/{other.id}/end-sessions")
     assert page.status_code == 403

@@ -29,6 +29,7 @@ from tests.pagechecks import PageChecks, assert_clean, shots_folder
 SENT = "If {email} belongs to someone in pledgeflow, a sign-in link is on its way to it."
 LINK = re.compile(r"https?://[^\s\"<>]+/sign-in/([A-Za-z0-9_.\-]+)")
 
+
 def _staff_member(db, email: str, role: Role = Role.coordinator, *, active: bool = True) -> int:
     with session_scope(db) as session:
         user = users.get_or_create_user(session, email=email, name="Known Person", role=role, actor="test")
@@ -38,6 +39,7 @@ def _staff_member(db, email: str, role: Role = Role.coordinator, *, active: bool
             )
             staff.deactivate(session, person=user, by=admin, actor="test")
         return user.id or 0
+
 
 def _link(db, links, user_id: int, *, age: timedelta = timedelta(0), minutes: int = 15) -> str:
     """A sign-in link's token, made `age` ago with a lifetime of `minutes`."""
@@ -54,8 +56,11 @@ def _link(db, links, user_id: int, *, age: timedelta = timedelta(0), minutes: in
         )
         return sign_in.link_token(links, link)
 
+
 @asynccontextmanager
-async def _app_client(console, base_url: str = "http://testserver", **settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _app_client(
+    console, base_url: str = "http://testserver", **settings
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app made with these settings changed (rate limits, the public URL)."""
     changed = console.settings.model_copy(update={"public_base_url": base_url, **settings})
 
@@ -66,8 +71,10 @@ async def _app_client(console, base_url: str = "http://testserver", **settings) 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
         yield client
 
+
 async def _ask(client: httpx.AsyncClient, email: str) -> httpx.Response:
     return await post_form(client, "/sign-in", "/sign-in", {"email": email, "next": "/console/campaigns"})
+
 
 async def test_asking_answers_the_same_and_only_a_known_active_address_gets_a_link(console, db, mailbox):
     _staff_member(db, "known@console.example")
@@ -86,11 +93,13 @@ async def test_asking_answers_the_same_and_only_a_known_active_address_gets_a_li
     assert len(mails) == 1 and LINK.search(mails[0].text)
     assert sorted(addr for m in mailbox.messages for addr in m.to) == ["known@console.example"]
 
+
 async def test_a_bad_address_is_refused_beside_its_field(console, db):
     async with console_client(console.app) as client:
         answer = await _ask(client, "not an address")
     assert answer.status_code == 422
     assert re.search(r'id="email-error">is not an email address<', answer.text)
+
 
 async def test_links_per_address_are_limited_and_the_page_says_the_same(console, db, mailbox):
     user_id = _staff_member(db, "known@console.example")
@@ -104,6 +113,7 @@ async def test_links_per_address_are_limited_and_the_page_says_the_same(console,
     await mailbox.wait_for_async(2, to="known@console.example")
     assert len(mailbox.messages) == 2
 
+
 async def test_asking_too_often_from_one_address_is_refused_with_retry_after(console, db):
     async with _app_client(console, rate_limit_sign_in="3/minute") as client:
         first = await client.get("/sign-in")
@@ -112,6 +122,7 @@ async def test_asking_too_often_from_one_address_is_refused_with_retry_after(con
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert "<html" in answers[-1].text.lower()
+
 
 async def test_opening_the_link_does_not_use_it_pressing_the_button_does(console, db):
     user_id = _staff_member(db, "known@console.example")
@@ -136,6 +147,7 @@ async def test_opening_the_link_does_not_use_it_pressing_the_button_does(console
         assert session.exec(select(SignInLink)).one().used_at is not None
         assert len(session.exec(select(StaffSession)).all()) == 1
 
+
 async def test_an_expired_link_says_so(console, db):
     user_id = _staff_member(db, "known@console.example")
     token = _link(db, console.app.state.context.links, user_id, age=timedelta(minutes=20), minutes=15)
@@ -147,17 +159,21 @@ async def test_an_expired_link_says_so(console, db):
         assert "This sign-in link has expired or is not valid" in answer.text
         assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
 
+
 async def test_a_deactivated_persons_link_is_refused(console, db):
     user_id = _staff_member(db, "known@console.example")
     token = _link(db, console.app.state.context.links, user_id)
     with session_scope(db) as session:
-        admin = users.get_or_create_user(session, email="root@console.example", name="R", role=Role.admin, actor="t")
+        admin = users.get_or_create_user(
+            session, email="root@console.example", name="R", role=Role.admin, actor="t"
+        )
         person_ = session.get(User, user_id)
         assert person_ is not None
         staff.deactivate(session, person=person_, by=admin, actor="test")
     async with console_client(console.app) as client:
         pressed = await post_form(client, "/sign-in", f"/sign-in/{token}")
     assert pressed.status_code == 410 and "This account cannot sign in" in pressed.text
+
 
 async def test_the_session_cookie_is_httponly_lax_and_not_secure_over_http(console, db):
     token = _link(db, console.app.state.context.links, _staff_member(db, "known@console.example"))
@@ -169,6 +185,7 @@ async def test_the_session_cookie_is_httponly_lax_and_not_secure_over_http(conso
     assert "secure" not in flags
     assert any(f.startswith("max-age=") for f in flags)
 
+
 async def test_the_session_cookie_is_secure_when_the_public_url_is_https(console, db):
     token = _link(db, console.app.state.context.links, _staff_member(db, "known@console.example"))
     async with _app_client(console, base_url="https://console.example") as client:
@@ -177,6 +194,7 @@ async def test_the_session_cookie_is_secure_when_the_public_url_is_https(console
     cookie = next(c for c in used.headers.get_list("set-cookie") if c.startswith(f"{SESSION_COOKIE}="))
     flags = [part.strip().lower() for part in cookie.split(";")]
     assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags
+
 
 async def test_sign_out_ends_the_session_on_the_server(console, db):
     cora = person(db, Role.coordinator)
@@ -189,6 +207,7 @@ async def test_sign_out_ends_the_session_on_the_server(console, db):
     async with console_client(console.app, cora) as old_cookie:  # the cookie a copy kept
         after = await old_cookie.get("/console/campaigns")
     assert after.status_code == 303 and after.headers["location"].startswith("/sign-in")
+
 
 @pytest.mark.parametrize(
     ("asked", "goes_to"),
@@ -204,6 +223,7 @@ async def test_sign_out_ends_the_session_on_the_server(console, db):
 def test_next_is_only_ever_a_local_path(asked, goes_to):
     assert safe_next(asked) == goes_to
 
+
 async def test_a_signed_in_person_is_sent_only_to_a_local_next(console, db):
     cora = person(db, Role.coordinator)
     async with console_client(console.app, cora) as client:
@@ -214,6 +234,7 @@ async def test_a_signed_in_person_is_sent_only_to_a_local_next(console, db):
     async with console_client(console.app) as client:
         form = await client.get("/sign-in", params={"next": "https://evil.example/"})
     assert 'name="next" value="/console/campaigns"' in form.text
+
 
 async def test_signing_in_in_a_browser_from_the_emailed_link(console, db, mailbox, tmp_path):
     _staff_member(db, "known@console.example")

@@ -46,7 +46,9 @@ async def test_a_token_made_in_the_console_works_until_it_is_revoked(console, db
             assert (token.expires_at - token.created_at).days == 30
         confirm = await client.get(f"/console/tokens/{token.id}/revoke")
         assert "Scripts using it are refused" in confirm.text
-        revoked = await post_form(client, f"/console/tokens/{token.id}/revoke", f"/console/tokens/{token.id}/revoke")
+        revoked = await post_form(
+            client, f"/console/tokens/{token.id}/revoke", f"/console/tokens/{token.id}/revoke"
+        )
         assert revoked.status_code == 303
         after = await client.get("/console/tokens")
         assert "was revoked" in after.text and "revoked" in after.text
@@ -56,7 +58,9 @@ async def test_a_token_made_in_the_console_works_until_it_is_revoked(console, db
         kinds = [
             (e.kind, e.actor)
             for e in session.exec(
-                select(AuditEntry).where(col(AuditEntry.kind).startswith("token.")).order_by(col(AuditEntry.seq))
+                select(AuditEntry)
+                .where(col(AuditEntry.kind).startswith("token."))
+                .order_by(col(AuditEntry.seq))
             )
         ]
     actor = f"user:{coordinator.id}:cora@console.example"
@@ -66,7 +70,9 @@ async def test_a_token_made_in_the_console_works_until_it_is_revoked(console, db
 async def test_a_bad_expiry_is_refused_beside_its_field(console, db):
     coordinator = person(db, Role.coordinator, email="cora@console.example")
     async with console_client(console.app, coordinator) as client:
-        words = await post_form(client, "/console/tokens", "/console/tokens", {"label": "x", "expires_in_days": "soon"})
+        words = await post_form(
+            client, "/console/tokens", "/console/tokens", {"label": "x", "expires_in_days": "soon"}
+        )
         too_long = await post_form(
             client, "/console/tokens", "/console/tokens", {"label": "x", "expires_in_days": "99999"}
         )
