@@ -123,7 +123,7 @@ def people_rows(session: Session, *, now: datetime | None = None) -> list[Person
         ).all()
     )
     return [
-        PersonRow(user=u, last_sign_in=last.get(u.id), open_sessions=int(open_counts.get(u.id, 0)))
+        PersonRow(user=u, last_sign_in=last.get(u.id or 0), open_sessions=int(open_counts.get(u.id or 0, 0)))
         for u in list_staff(session)
     ]
 

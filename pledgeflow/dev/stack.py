@@ -22,9 +22,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from pledgeflow.config import Settings
 from models.staff_session import SignInReason
 from models.user import Role
+from pledgeflow.config import Settings
 from pledgeflow.db import get_engine, session_scope
 from pledgeflow.dev.binaries import temporal_cli
 from pledgeflow.dev.demo import ACTOR as DEMO_ACTOR
