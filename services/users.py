@@ -24,6 +24,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def actor_of(user: User) -> str:
+    """How the audit log names a user (their API tokens, their console session, `pledgeflow --as`)."""
+    return f"user:{user.id}:{user.email}"
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     """The user with this address, if any."""
     return session.exec(select(User).where(User.email == email.lower())).first()
