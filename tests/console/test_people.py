@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEntry
 from models.staff_session import StaffSession
 from models.user import ApiToken, Role, User
 from services import users
+from services.notifications.staff import valid_for
 from tests.console.staff import console_client, person, post_form, signed_in_page
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 
@@ -48,6 +50,8 @@ async def test_an_invitation_adds_the_person_and_emails_them_a_link(console, db,
     mails = await mailbox.wait_for_async(1, to="new.person@example.org")
     assert len(mails) == 1
     assert "/sign-in/" in mails[0].text
+    assert "Ada Admin has added you to the pledgeflow console as auditor" in mails[0].text
+    assert f"for {console.settings.staff_session_hours} hours" in mails[0].text
     with Session(db) as session:
         added = users.get_user_by_email(session, "new.person@example.org")
         assert added is not None and added.role is Role.auditor
@@ -159,3 +163,11 @@ async def test_the_people_pages_read_well_and_pass_axe(console, db, tmp_path):
         await checks.check("console-people-invite-errors")
         await checks.visit("console-people-deactivate", f"{base}/console/people/{other.id}/deactivate", 200)
     assert_clean(checks)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(1, "1 minute"), (15, "15 minutes"), (60, "1 hour"), (90, "90 minutes"), (720, "12 hours")],
+)
+def test_a_links_lifetime_reads_as_a_person_says_it(minutes, said):
+    assert valid_for(minutes) == said
