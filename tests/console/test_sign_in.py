@@ -263,3 +263,31 @@ async def test_signing_in_in_a_browser_from_the_emailed_link(console, db, mailbo
     with Session(db) as session:
         opened = session.exec(select(StaffSession).order_by(col(StaffSession.id))).all()
     assert len(opened) == 1
+
+
+async def test_the_person_lands_where_they_were_going_in_the_same_browser(console, db, mailbox):
+    _staff_member(db, "known@console.example")
+    async with console_client(console.app) as client:
+        asked = await client.get("/console/tokens")
+        assert asked.headers["location"] == "/sign-in?next=/console/tokens"
+        sent = await post_form(
+            client,
+            asked.headers["location"],
+            "/sign-in",
+            {"email": "known@console.example", "next": "/console/tokens"},
+        )
+        assert sent.status_code == 200
+        token = LINK.search((await mailbox.wait_for_async(1, to="known@console.example"))[0].text)
+        assert token
+        path = f"/sign-in/{token.group(1)}"
+        used = await post_form(client, path, path)
+    assert used.headers["location"] == "/console/tokens"
+    async with console_client(console.app) as elsewhere:  # the link opened in another browser
+        sent = await post_form(
+            elsewhere, "/sign-in", "/sign-in", {"email": "known@console.example", "next": "//evil.example/"}
+        )
+        token = LINK.search((await mailbox.wait_for_async(2, to="known@console.example"))[-1].text)
+        assert token
+        path = f"/sign-in/{token.group(1)}"
+        used = await post_form(elsewhere, path, path)
+    assert used.headers["location"] == "/console/campaigns"
