@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.common import utcnow
-from models.staff_session import SignInLink, SignInReason
+from models.staff_session import SignInLink, SignInReason, StaffSession
 from models.user import ApiToken, Role, User
-from pledgeflow.errors import Conflict, FieldProblem, InvalidInput
+from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
 from services import audit, sign_in, users
 
 _EMAIL = TypeAdapter(EmailStr)
@@ -93,3 +94,56 @@ def reactivate(session: Session, *, person: User, actor: str) -> User:
     session.add(person)
     audit.append(session, kind="user.reactivated", actor=actor, subject=f"user:{person.id}", data={})
     return person
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the people page: the person, when they last signed in, sessions still open."""
+
+    user: User
+    last_sign_in: datetime | None
+    open_sessions: int
+
+
+def people_rows(session: Session, *, now: datetime | None = None) -> list[PersonRow]:
+    """Everyone (as list_staff orders them) with their last sign-in and open sessions."""
+    now = now or utcnow()
+    last = dict(
+        session.exec(
+            select(StaffSession.user_id, func.max(StaffSession.created_at)).group_by(
+                col(StaffSession.user_id)
+            )
+        ).all()
+    )
+    open_counts = dict(
+        session.exec(
+            select(StaffSession.user_id, func.count())
+            .where(col(StaffSession.ended_at).is_(None), col(StaffSession.expires_at) > now)
+            .group_by(col(StaffSession.user_id))
+        ).all()
+    )
+    return [
+        PersonRow(user=u, last_sign_in=last.get(u.id or 0), open_sessions=int(open_counts.get(u.id or 0, 0)))
+        for u in list_staff(session)
+    ]
+
+
+def get_person_or_raise(session: Session, person_id: int) -> User:
+    """The person with this id, or 404."""
+    user = session.get(User, person_id)
+    if user is None:
+        raise not_found("person", person_id)
+    return user
+
+
+def end_sessions(session: Session, *, person: User, actor: str) -> int:
+    """An admin's "end sessions": every open session of the person ends now; how many."""
+    ended = sign_in.end_sessions_of(session, person, actor=actor)
+    audit.append(
+        session,
+        kind="user.sessions_ended",
+        actor=actor,
+        subject=f"user:{person.id}",
+        data={"sessions_ended": ended},
+    )
+    return ended

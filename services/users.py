@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from models.common import utcnow
-from models.user import ApiToken, ApiTokenPublic, Role, TokenState, User
-from pledgeflow.errors import Unauthorized, not_found
+from models.user import ApiToken, ApiTokenCreate, ApiTokenPublic, Role, TokenState, User
+from pledgeflow.errors import FieldProblem, InvalidInput, Unauthorized, not_found
 from services import audit
 
 TOKEN_PREFIX = "pf_"
@@ -21,6 +22,11 @@ DEFAULT_LIFETIME = timedelta(days=90)
 def hash_token(token: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(user: User) -> str:
+    """How the audit log names a user (their API tokens, their console session, `pledgeflow --as`)."""
+    return f"user:{user.id}:{user.email}"
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
@@ -144,3 +150,21 @@ def authenticate(session: Session, plain: str) -> User:
     if not user.active:
         raise Unauthorized("the bearer token's holder was deactivated")
     return user
+
+
+def read_token_request(*, label: str, expires_in_days: str) -> ApiTokenCreate:
+    """A form's token request checked as the API checks its body, or InvalidInput per field."""
+    text = expires_in_days.strip()
+    days: int | None = None
+    if text:
+        try:
+            days = int(text)
+        except ValueError:
+            raise InvalidInput.for_field("expires_in_days", "must be a whole number of days") from None
+    try:
+        return ApiTokenCreate.model_validate({"label": label.strip(), "expires_in_days": days})
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(str(err["loc"][0]) if err["loc"] else "request", err["msg"]) for err in exc.errors()
+        ]
+        raise InvalidInput("the token cannot be made", errors=problems) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaign_form, campaigns_list, invitees, launch, sharing, sign_in
+from api.console import campaign_form, campaigns_list, invitees, launch, people, sharing, sign_in, tokens
 
 ROUTERS: list[APIRouter] = [
     sign_in.router,
@@ -17,4 +17,6 @@ ROUTERS: list[APIRouter] = [
     sharing.router,
     invitees.router,
     launch.router,
+    people.router,
+    tokens.router,
 ]

@@ -35,6 +35,9 @@ router = APIRouter(include_in_schema=False)
 
 SIGN_IN_SCOPE = "sign-in"
 HOME = "/console/campaigns"
+# Where the person was going when asked to sign in: kept in this browser, not in the emailed
+# link, so the link stays the same for every page and another browser lands on the home page.
+NEXT_COOKIE = "pf_next"
 _EMAIL = TypeAdapter(EmailStr)
 
 
@@ -111,9 +114,20 @@ async def ask_for_link(
     session.commit()
     if link is not None and link.id is not None:
         background.add_task(_send_link, context, link.id)
-    return tools.renderer.render(
+    response = tools.renderer.render(
         request, "console/sign_in/sent.html", email=email, minutes=settings.sign_in_link_minutes
     )
+    if next_path != HOME:
+        response.set_cookie(
+            NEXT_COOKIE,
+            next_path,
+            httponly=True,
+            samesite="lax",
+            secure=settings.public_base_url.startswith("https://"),
+            max_age=settings.sign_in_link_minutes * 60,
+            path="/",
+        )
+    return response
 
 
 @router.get("/sign-in/{token}")
@@ -151,7 +165,8 @@ async def use_link(
         user_agent=request.headers.get("user-agent", ""),
     )
     session.commit()
-    response = RedirectResponse(HOME, status_code=303)
+    response = RedirectResponse(safe_next(request.cookies.get(NEXT_COOKIE)), status_code=303)
+    response.delete_cookie(NEXT_COOKIE, path="/")
     response.set_cookie(
         SESSION_COOKIE,
         secret,

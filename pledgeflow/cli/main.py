@@ -18,7 +18,7 @@ from pledgeflow.cli.audit import audit_app
 from pledgeflow.cli.campaigns import campaign_app, escalation_app
 from pledgeflow.cli.imports import import_app
 from pledgeflow.cli.reviews import reports_app
-from pledgeflow.cli.support import cli_actor, fail_with
+from pledgeflow.cli.support import act_as, cli_actor, fail_with
 from pledgeflow.config import Settings, get_settings
 from pledgeflow.errors import PledgeflowError
 from workflows import client as workflow_client
@@ -41,6 +41,21 @@ app.add_typer(escalation_app, name="escalations")
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reports_app, name="reports")
+
+
+@app.callback()
+def acting_person(
+    as_email: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="PLEDGEFLOW_ACTOR_EMAIL",
+            help="Act as this member of staff: the audit log names them (default: cli:<login name>)",
+        ),
+    ] = None,
+) -> None:
+    """pledgeflow: collective-action workflows for integrity in customs."""
+    act_as(as_email)
 
 
 def _fail(message: str) -> None:

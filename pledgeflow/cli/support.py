@@ -44,6 +44,31 @@ async def _connect(settings: Settings) -> Client:
         raise Unavailable(f"Temporal at {settings.temporal_address} is unreachable: {reason}") from exc
 
 
+_acting: dict[str, str] = {}
+"""The actor `--as` / PLEDGEFLOW_ACTOR_EMAIL named, once resolved (one command per process)."""
+
+
+def act_as(email: str | None) -> None:
+    """Act as the person with this address (the `--as` option): their actor is in every audit
+    entry this command writes, as the console writes it. Without one, the login name (cli:...)."""
+    _acting.clear()
+    if not email:
+        return
+    from pledgeflow.db import get_engine, session_scope
+    from services import users
+
+    # Resolved before the command opens its own session: a second session inside it could
+    # wait on the first's lock (SQLite).
+    with session_scope(get_engine()) as session:
+        user = users.get_user_by_email(session, email.strip())
+        if user is None:
+            fail(f"--as: no one in pledgeflow has the address {email.strip().lower()}")
+        if not user.active:
+            fail(f"--as: {user.email} was deactivated")
+        _acting["actor"] = users.actor_of(user)
+
+
 def cli_actor() -> str:
-    """How the audit log names someone acting from the command line."""
-    return f"cli:{getpass.getuser()}"
+    """How the audit log names someone acting from the command line: the `--as` person's actor,
+    else cli:<login name>."""
+    return _acting.get("actor") or f"cli:{getpass.getuser()}"

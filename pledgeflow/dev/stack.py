@@ -13,26 +13,34 @@ import signal
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from models.staff_session import SignInReason
+from models.user import Role
 from pledgeflow.config import Settings
-from pledgeflow.db import get_engine
+from pledgeflow.db import get_engine, session_scope
 from pledgeflow.dev.binaries import temporal_cli
+from pledgeflow.dev.demo import ACTOR as DEMO_ACTOR
 from pledgeflow.dev.demo import ensure_demo_campaign
 from pledgeflow.dev.mail_sink import MailSink
 from pledgeflow.dev.mailbox_web import create_mailbox_app
+from pledgeflow.links import LinkSigner
 from pledgeflow.migrations import upgrade_to_head
 from pledgeflow.private_files import private_folder
 from pledgeflow.temporal import connect
 from pledgeflow.worker import build_workers
+from services import sign_in, users
 from workflows import client as workflow_client
 
 log = logging.getLogger("pledgeflow.dev")
+DEMO_ADMIN_EMAIL = "admin@demo.example"
 
 
 @dataclass
@@ -82,20 +90,41 @@ async def _temporal(settings: Settings, stack: AsyncExitStack) -> tuple[Client, 
     )
 
 
-def _banner(endpoints: Endpoints, token: str, campaign_id: int) -> str:
+def demo_admin_sign_in(engine: Engine, settings: Settings) -> str:
+    """A sign-in link for the demo admin (made if new), valid as long as a session: the console's
+    door for someone who has never used a terminal. Each start prints a new one."""
+    with session_scope(engine) as session:
+        admin = users.get_or_create_user(
+            session, email=DEMO_ADMIN_EMAIL, name="Demo Admin", role=Role.admin, actor=DEMO_ACTOR
+        )
+        link = sign_in.make_link(
+            session,
+            user=admin,
+            reason=SignInReason.sign_in,
+            lifetime=timedelta(hours=settings.staff_session_hours),
+            actor=DEMO_ACTOR,
+        )
+        token = sign_in.link_token(LinkSigner(settings.secret_key), link)
+    return f"{settings.public_base_url}/sign-in/{token}"
+
+
+def _banner(endpoints: Endpoints, token: str, campaign_id: int, sign_in_url: str) -> str:
     return "\n".join(
         [
             "",
             "pledgeflow is running (Ctrl-C stops everything):",
+            "  Console: open this to sign in as the demo admin (works once)",
+            f"    {sign_in_url}",
+            f"  Demo campaign                     {endpoints.api}/console/campaigns/{campaign_id}",
             f"  Mailbox (invitations arrive here) {endpoints.mailbox}",
             f"  API                               {endpoints.api}",
             f"  API docs                          {endpoints.docs}",
             f"  Temporal Web UI (histories)       {endpoints.temporal_ui}",
             f"  Temporal frontend                 {endpoints.temporal}",
             f"  SMTP server                       {endpoints.smtp}",
-            f"  Demo campaign                     {endpoints.api}/campaigns/{campaign_id}",
-            f"  Demo coordinator token            {token}",
             "",
+            "  For scripts (the API):",
+            f"  Demo coordinator token            {token}",
             f"  Try: curl -H 'Authorization: Bearer {token}' \\\n"
             f"         {endpoints.api}/campaigns/{campaign_id}/progress",
             "",
@@ -137,6 +166,7 @@ async def run_dev_stack(settings: Settings) -> None:
         tasks = [asyncio.create_task(s.serve()) for s in servers]
 
         demo = ensure_demo_campaign(engine)
+        sign_in_url = demo_admin_sign_in(engine, settings)
         await workflow_client.start_campaign(client, settings, demo.campaign_id)
         await workflow_client.ensure_checkpoint_schedule(client, settings)
         base = settings.public_base_url
@@ -152,6 +182,7 @@ async def run_dev_stack(settings: Settings) -> None:
                 ),
                 demo.token,
                 demo.campaign_id,
+                sign_in_url,
             ),
             flush=True,
         )

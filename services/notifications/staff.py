@@ -24,9 +24,18 @@ def _link_and_person(session: Session, ref: MailRef) -> tuple[SignInLink, User]:
     return link, user
 
 
+def valid_for(minutes: int) -> str:
+    """A link's lifetime as a person says it: "15 minutes", "1 hour", "12 hours"."""
+    if minutes < 120 and minutes % 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 def _context(links: LinkContext, link: SignInLink, user: User) -> dict[str, object]:
     minutes = max(1, round((link.expires_at - link.created_at).total_seconds() / 60))
     return {
+        "valid_for": valid_for(minutes),
         "name": user.name,
         "email": user.email,
         "role": user.role.value,
