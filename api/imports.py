@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.context import ApiContext
-from api.deps import ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
+from api.deps import MAX_RECORD_ID, ContextDep, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_WRITE, Problem
 from models.campaign import Campaign, CampaignStatus
 from models.imports import ImportReport
@@ -105,6 +105,7 @@ async def import_stakeholders(
     campaign_id: int | None = Query(
         None,
         ge=1,
+        le=MAX_RECORD_ID,
         description="Also invite each accepted row's organisation to this campaign, through its contact",
     ),
 ) -> StakeholderImportReport:

@@ -77,7 +77,9 @@ def test_every_integer_parameter_documents_its_bounds(database_url, db):
     """The OpenAPI schema says what the database can hold, so Schemathesis stays within it."""
     app = _app(database_url, db)
     parameters = _integer_parameters(app)
-    assert len(parameters) == 49  # DELETE /tokens/{token_id}, remind, review-cycles/next and shares included
+    assert (
+        len(parameters) == 50
+    )  # DELETE /tokens/{token_id}, remind, review-cycles/next, shares, imports included
     for method, path, name, _ in parameters:
         [schema] = [
             p["schema"]
