@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaigns_list, sign_in
+from api.console import campaigns_list, escalations, reports_summary, review_queue, sign_in
 
 ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router]
+ROUTERS += [escalations.router, review_queue.router, reports_summary.router]
