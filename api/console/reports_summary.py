@@ -38,6 +38,12 @@ class ChartRow:
     segments: list[Segment]
     total: int
 
+    @property
+    def end(self) -> float:
+        """Where the bar ends: its total is written just after."""
+        last = self.segments[-1] if self.segments else None
+        return last.x + last.width if last else float(LABEL_WIDTH)
+
 
 def chart_rows(factors: list[FactorCounts]) -> list[ChartRow]:
     """Each factor's bar, scaled so that the factor with the most commitments fills the width."""
