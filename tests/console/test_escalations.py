@@ -67,7 +67,7 @@ async def test_a_coordinator_sees_only_the_escalations_of_own_campaigns_newest_f
 
 
 async def test_mark_handled_records_who_and_when_and_the_handled_filter_shows_it(console, db):
-    a, b, older, newer, other = _two_coordinators(db)
+    a, _b, older, newer, other = _two_coordinators(db)
     async with console_client(console.app, a) as client:
         before = utcnow()
         done = await post_form(

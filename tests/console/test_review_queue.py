@@ -54,7 +54,7 @@ def _two_campaigns(db):
 
 
 async def test_each_reviewer_sees_the_reports_of_their_own_campaigns_by_state(console, db):
-    north_reviewer, south_reviewer, submitted, sent_back, _south = _two_campaigns(db)
+    north_reviewer, south_reviewer, _submitted, _sent_back, _south = _two_campaigns(db)
     async with console_client(console.app, north_reviewer) as client:
         page = await client.get("/console/reviews")
         assert page.status_code == 200
