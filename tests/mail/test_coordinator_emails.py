@@ -4,6 +4,7 @@ coordinator's footer (not the signatory's), and counts in the singular when ther
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from temporalio.testing import ActivityEnvironment
 
@@ -20,7 +21,7 @@ SIGNATORY_FOOTER = "you were named as a contact"
 COORDINATOR_FOOTER = "you are the coordinator of the campaign"
 
 
-def _send(settings, db, kind: EmailKind, step: str, **ref: object):
+def _send(settings, db, kind: EmailKind, step: str, **ref: Any):
     activities = EmailActivities(email_delivery(settings, db))
     return ActivityEnvironment().run(
         activities.send_email,
