@@ -15,7 +15,7 @@ from services.reviews.report_summary import FactorCounts
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 STATUSES = ("implemented", "in_progress", "not_started", "not_applicable")
-CHART_WIDTH = 600
+CHART_WIDTH = 400  # drawn at about its own size on a phone and at most 32rem wide
 LABEL_WIDTH = 40  # the factor's number, left of its bar
 ROW_HEIGHT = 28
 BAR_HEIGHT = 18
