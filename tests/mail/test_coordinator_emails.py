@@ -102,3 +102,36 @@ async def test_coordinator_notices_link_to_the_campaign_page_with_the_coordinato
     # The signatory's emails keep the signatory's footer and no console link.
     invitation = by_kind["invitation"]
     assert SIGNATORY_FOOTER in invitation.text and "/console/" not in invitation.text + invitation.html
+
+
+def test_review_notices_to_the_coordinator_carry_the_campaign_page_and_the_coordinators_footer(settings, db):
+    from pledgeflow.config import PROJECT_ROOT
+    from pledgeflow.mail.render import EmailRenderer
+    from services import notifications
+    from services.notifications import MailRef
+    from tests.reviews import records as rr
+
+    seeded = rr.signed_campaign(db, count=1)
+    report = rr.open_report(db, seeded, 0)
+    links = email_delivery(settings, db)._links
+    renderer = EmailRenderer(PROJECT_ROOT / "templates")
+    params = {"report_id": report, "from": "good", "to": "overdue"}
+    with session_scope(db) as session:
+        drafts = {
+            audience: notifications.compose(
+                session,
+                links,
+                kind="standing_changed",
+                ref=MailRef(
+                    PLANNED, invitation_id=seeded.invitations[0].id, params={**params, "audience": audience}
+                ),
+            )
+            for audience in ("coordinator", "signatory")
+        }
+    page = f"{settings.public_base_url}/console/campaigns/{seeded.campaign.id}"
+    to_coordinator = renderer.render("standing_changed", "en", drafts["coordinator"].context)
+    assert drafts["coordinator"].to == [seeded.coordinator.email]
+    assert f"Campaign page: {page}" in to_coordinator.text and f'href="{page}"' in to_coordinator.html
+    assert COORDINATOR_FOOTER in to_coordinator.text and SIGNATORY_FOOTER not in to_coordinator.html
+    to_signatory = renderer.render("standing_changed", "en", drafts["signatory"].context)
+    assert SIGNATORY_FOOTER in to_signatory.text and "/console/" not in to_signatory.text + to_signatory.html
