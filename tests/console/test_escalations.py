@@ -11,7 +11,7 @@ from models.audit import AuditEntry
 from models.campaign import Campaign
 from models.common import utcnow
 from models.escalation import Escalation, EscalationStatus
-from models.user import Role
+from models.user import CampaignShare, Role
 from pledgeflow.db import session_scope
 from services import escalations
 from tests import factories
@@ -116,3 +116,20 @@ async def test_reviewers_have_no_inbox(console, db):
     async with console_client(console.app, reviewer) as client:
         page = await client.get("/console/escalations")
     assert page.status_code == 403 and "text/html" in page.headers["content-type"]
+
+
+async def test_a_campaign_shared_with_a_coordinator_brings_its_escalations_to_their_inbox(console, db):
+    a, b, _older, _newer, other = _two_coordinators(db)
+    with session_scope(db) as session:
+        campaign_id = session.get(Escalation, other).campaign_id
+        session.add(CampaignShare(campaign_id=campaign_id, user_id=a.id))
+    async with console_client(console.app, a) as client:
+        page = await client.get("/console/escalations")
+        assert f'id="escalation-{other}"' in page.text and "Lomé transit integrity" in page.text
+        done = await post_form(client, "/console/escalations", f"/console/escalations/{other}/handle")
+        assert done.status_code == 303
+    with session_scope(db) as session:
+        assert session.get(Escalation, other).handled_by == f"user:{a.id}:coordinator@wco.example"
+    async with console_client(console.app, b) as client:
+        handled = await client.get("/console/escalations?show=handled")
+    assert f"user:{a.id}:coordinator@wco.example" in handled.text, "the owner sees who handled it"
