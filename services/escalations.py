@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -9,8 +10,9 @@ from sqlmodel import Session, col, select
 from models.escalation import Escalation, EscalationPublic, EscalationStatus
 from models.invitation import InvitationStatus
 from models.organisation import Organisation
+from models.user import User
 from pledgeflow.errors import Conflict, not_found
-from services import audit, invitations
+from services import audit, campaigns, invitations
 
 
 def _recipient(view: invitations.InvitationView, role: str) -> tuple[str, str, list[str]]:
@@ -141,3 +143,27 @@ def list_for(
         EscalationPublic(**row.model_dump(), organisation_name=name)
         for row, name in session.exec(query).all()
     ]
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """An escalation as the console's inbox shows it: with its campaign's title."""
+
+    escalation: EscalationPublic
+    campaign_title: str
+
+    @property
+    def about_report(self) -> bool:
+        return self.escalation.subject.startswith("report:")
+
+
+def inbox_for(session: Session, *, user: User, handled: bool = False) -> list[InboxEntry]:
+    """Open (or, with `handled`, all) escalations of the campaigns this person may see, newest first."""
+    visible = campaigns.list_for(session, user=user, limit=100000)
+    titles = {c.id: c.title for c in visible if c.id is not None}
+    rows = list_for(
+        session,
+        campaign_ids=list(titles),
+        status=None if handled else EscalationStatus.open,
+    )
+    return [InboxEntry(escalation=row, campaign_title=titles.get(row.campaign_id, "")) for row in rows]

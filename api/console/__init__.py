@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaign_form, campaigns_list, invitees, launch, people, sharing, sign_in, tokens
+from api.console import (
+    campaign_form,
+    campaigns_list,
+    escalations,
+    invitees,
+    launch,
+    people,
+    reports_summary,
+    review_queue,
+    sharing,
+    sign_in,
+    tokens,
+)
 
 ROUTERS: list[APIRouter] = [
     sign_in.router,
@@ -17,6 +29,9 @@ ROUTERS: list[APIRouter] = [
     sharing.router,
     invitees.router,
     launch.router,
+    reports_summary.router,
+    escalations.router,
+    review_queue.router,
     people.router,
     tokens.router,
 ]

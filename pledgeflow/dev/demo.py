@@ -1,21 +1,32 @@
-"""The demo campaign that `pledgeflow dev` launches, so a newcomer sees invitations at once."""
+"""The demo campaign that `pledgeflow dev` launches, so a newcomer sees invitations at once.
+
+Its quorum can be met after a decline (customs, and three of the four trade bodies), and
+`play_demo` gives its dashboard something to show: two signatures, a decline, an opened link and
+an open escalation; the two remaining trade bodies' signatures bring the pact in force.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
+from temporalio.client import Client
 
 from models.campaign import Campaign, CampaignCreate
-from models.invitation import InviteeChoice
+from models.common import utcnow
+from models.invitation import Invitation, InviteeChoice
 from models.organisation import OrganisationCreate, OrganisationKind
 from models.pledge import Commitment, PledgeCreate
 from models.policy import ChasePolicy, QuietHours
+from models.quorum import RuleKind, StakeholderGroup
 from models.user import Role
 from pledgeflow.db import session_scope
-from services import campaigns, contacts, organisations, users
+from services import campaigns, contacts, escalations, invitations, organisations, users
+from workflows import client as workflow_client
+from workflows.pledge_messages import DeclineRequest, SignRequest
 
 DEMO_TITLE = "Demo: Tema port clearance integrity pact"
 ACTOR = "system:demo"
@@ -97,6 +108,27 @@ DEMO_STAKEHOLDERS = [
 ]
 
 
+TRADE_KINDS = [
+    OrganisationKind.freight_forwarder,
+    OrganisationKind.customs_broker,
+    OrganisationKind.chamber_of_commerce,
+    OrganisationKind.trade_association,
+]
+DEMO_QUORUM = [
+    StakeholderGroup(name="Customs", kinds=[OrganisationKind.customs_administration], rule=RuleKind.all),
+    # Three of the four: one decline leaves the pact within reach.
+    StakeholderGroup(name="Trade community", kinds=TRADE_KINDS, rule=RuleKind.at_least, n=3),
+]
+# What `play_demo` does with each stakeholder, by contact email.
+SIGNERS = {
+    "commissioner@customs.demo.example": ("Abena Boateng", "Commissioner"),
+    "president@giff.demo.example": ("Kojo Asamoah", "President"),
+}
+DECLINER = "ceo@chamber.demo.example"
+OPENED = "secretary@acha.demo.example"
+ESCALATED = "presidente@utci.demo.example"
+
+
 @dataclass
 class DemoCampaign:
     campaign_id: int
@@ -128,6 +160,7 @@ def ensure_demo_campaign(engine: Engine) -> DemoCampaign:
                 # The demo is tried at any hour against a local mailbox: quiet hours would hold
                 # its invitations until the next working morning in Accra.
                 policy=ChasePolicy(quiet_hours=QuietHours(enabled=False)),
+                quorum=DEMO_QUORUM,
             ),
             owner=coordinator,
             actor=ACTOR,
@@ -156,3 +189,48 @@ def ensure_demo_campaign(engine: Engine) -> DemoCampaign:
         campaigns.choose_invitees(session, campaign=campaign, choices=choices, actor=ACTOR)
         campaigns.mark_launched(session, campaign=campaign, actor=ACTOR)
         return DemoCampaign(campaign.id or 0, created=True, token=token)
+
+
+async def play_demo(client: Client, engine: Engine, campaign_id: int, *, timeout: float = 120) -> None:
+    """Once the launch has started every invitation's workflow: two signatures, a decline, an
+    opened link and an escalation to the coordinator, as signatories and the ladder would."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (await workflow_client.campaign_progress(client, campaign_id)).launch_complete:
+        if loop.time() > deadline:
+            raise TimeoutError(f"the demo campaign {campaign_id} did not finish launching")
+        await asyncio.sleep(0.5)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Invitation).where(Invitation.campaign_id == campaign_id).order_by(col(Invitation.id))
+        ).all()
+        by_email = {invitations.view(session, row.id or 0).contact.email: row for row in rows}
+    for email, (name, title) in SIGNERS.items():
+        row = by_email[email]
+        await workflow_client.sign(
+            client,
+            campaign_id,
+            row.organisation_id,
+            SignRequest(invitation_id=row.id or 0, signer_name=name, signer_title=title, consent=True),
+        )
+    declined = by_email[DECLINER]
+    await workflow_client.decline(
+        client,
+        campaign_id,
+        declined.organisation_id,
+        DeclineRequest(invitation_id=declined.id or 0, reason="Our board meets next quarter."),
+    )
+    escalated = by_email[ESCALATED]
+    with session_scope(engine) as session:
+        for email in (*SIGNERS, OPENED):
+            invitations.record_opened(session, invitation_id=by_email[email].id or 0, at=utcnow())
+        escalations.record(
+            session,
+            invitation_id=escalated.id or 0,
+            level=1,
+            role="coordinator",
+            workflow_id=workflow_client.pledge_handle(client, campaign_id, escalated.organisation_id).id,
+            last_level=False,
+            at=utcnow(),
+            subject=f"invitation:{escalated.id}",
+        )

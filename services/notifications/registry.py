@@ -45,8 +45,19 @@ STAFF_COMPOSERS: dict[EmailKind, Composer] = {
     EmailKind.sign_in_link: staff.sign_in_link,
     EmailKind.staff_invitation: staff.staff_invitation,
 }
+# Whatever the kind, a draft addressed to the campaign's coordinator carries the campaign's console
+# link and the coordinator's footer.
 COMPOSERS: MappingProxyType[EmailKind, Composer] = MappingProxyType(
-    {**SIGNING_COMPOSERS, **CAMPAIGN_COMPOSERS, **AUDIT_COMPOSERS, **REVIEW_COMPOSERS, **STAFF_COMPOSERS}
+    {
+        kind: campaigns.for_the_coordinator(composer)
+        for kind, composer in {
+            **SIGNING_COMPOSERS,
+            **CAMPAIGN_COMPOSERS,
+            **AUDIT_COMPOSERS,
+            **REVIEW_COMPOSERS,
+            **STAFF_COMPOSERS,
+        }.items()
+    }
 )
 
 
