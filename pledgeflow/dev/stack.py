@@ -28,7 +28,7 @@ from pledgeflow.config import Settings
 from pledgeflow.db import get_engine, session_scope
 from pledgeflow.dev.binaries import temporal_cli
 from pledgeflow.dev.demo import ACTOR as DEMO_ACTOR
-from pledgeflow.dev.demo import ensure_demo_campaign
+from pledgeflow.dev.demo import ensure_demo_campaign, play_demo
 from pledgeflow.dev.mail_sink import MailSink
 from pledgeflow.dev.mailbox_web import create_mailbox_app
 from pledgeflow.links import LinkSigner
@@ -186,6 +186,10 @@ async def run_dev_stack(settings: Settings) -> None:
             ),
             flush=True,
         )
+        if demo.created:
+            # Signatories act in the demo after the banner (the launch takes seconds), so that the
+            # console's campaign page has a funnel, a decline and an escalation to show.
+            tasks.append(asyncio.create_task(play_demo(client, engine, demo.campaign_id)))
         await stop.wait()
         print("stopping…", flush=True)
         for server in servers:
