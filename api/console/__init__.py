@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import campaigns_list, sign_in
+from api.console import campaign_actions, campaign_page, campaigns_list, sign_in
 
-ROUTERS: list[APIRouter] = [sign_in.router, campaigns_list.router]
+ROUTERS: list[APIRouter] = [
+    sign_in.router,
+    campaigns_list.router,
+    campaign_actions.router,
+    campaign_page.router,
+]
