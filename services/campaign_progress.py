@@ -213,7 +213,8 @@ def countries(session: Session, campaign_id: int) -> list[str]:
     """The countries of the invited organisations (the filter's choices)."""
     return list(
         session.exec(
-            select(distinct(col(Organisation.country)))
+            select(Organisation.country)
+            .distinct()
             .join(Invitation, col(Invitation.organisation_id) == Organisation.id)
             .where(Invitation.campaign_id == campaign_id)
             .order_by(col(Organisation.country))

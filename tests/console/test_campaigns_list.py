@@ -32,7 +32,12 @@ async def test_a_coordinator_sees_own_and_shared_campaigns_with_their_counts(set
     with session_scope(db) as session:
         for invitation, status in zip(
             seeded.invitations,
-            [InvitationStatus.signed, InvitationStatus.declined, InvitationStatus.sent, InvitationStatus.signed],
+            [
+                InvitationStatus.signed,
+                InvitationStatus.declined,
+                InvitationStatus.sent,
+                InvitationStatus.signed,
+            ],
             strict=True,
         ):
             row = session.get(Invitation, invitation.id)
@@ -48,14 +53,19 @@ async def test_a_coordinator_sees_own_and_shared_campaigns_with_their_counts(set
     assert page.status_code == 200
     assert f'href="/console/campaigns/{seeded.campaign.id}"' in page.text
     assert f'data-campaign="{other.campaign.id}"' not in page.text
-    title, status, _deadline, invited, signed, declined, in_force = _cells(_row(page.text, seeded.campaign.id))
+    title, status, _deadline, invited, signed, declined, in_force = _cells(
+        _row(page.text, seeded.campaign.id)
+    )
     assert (title, status) == ("Accra clearance integrity", "launched")
     assert (invited, signed, declined, in_force) == ("4", "2", "1", "no")
     assert 'href="/console/campaigns/new"' in page.text
 
     async with console_client(app, amina) as client:
         own = await client.get("/console/campaigns")
-    assert f'data-campaign="{seeded.campaign.id}"' in own.text and f'data-campaign="{other.campaign.id}"' in own.text
+    assert (
+        f'data-campaign="{seeded.campaign.id}"' in own.text
+        and f'data-campaign="{other.campaign.id}"' in own.text
+    )
     # The draft's chosen invitees are not invited yet.
     assert _cells(_row(own.text, other.campaign.id))[3:6] == ["0", "0", "0"]
 
