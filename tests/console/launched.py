@@ -38,16 +38,28 @@ class Launched:
         return self.seeded.campaign.id or 0
 
 
-async def launched(console, mailbox, *, count: int = 5) -> Launched:
-    """Organisations alternate association / broker (3 and 2 of 5); all invited by the workflow."""
+async def launched(
+    console, mailbox, *, count: int = 5, groups: list[StakeholderGroup] | None = None
+) -> Launched:
+    """Organisations alternate association / broker (3 and 2 of 5); all invited by the workflow.
+
+    With `groups` None, the two groups of GROUPS; with [], everyone invited must sign.
+    """
     seeded = factories.campaign_with_invitees(
-        console.engine, count=count, kinds=KINDS, quorum=GROUPS, deadline=date.today() + timedelta(days=30)
+        console.engine,
+        count=count,
+        kinds=KINDS,
+        quorum=GROUPS if groups is None else groups,
+        deadline=date.today() + timedelta(days=30),
     )
-    factories.launch(console.engine, seeded.campaign.id)
-    await workflow_client.start_campaign(console.temporal, console.settings, seeded.campaign.id)
-    mails = await mailbox.wait_for_async(count)
-    by_address = {m.recipients[0]: sign_token(m) for m in mails}
-    return Launched(seeded=seeded, tokens=[by_address[c.email] for c in seeded.contacts])
+    campaign_id = seeded.campaign.id or 0
+    factories.launch(console.engine, campaign_id)
+    await workflow_client.start_campaign(console.temporal, console.settings, campaign_id)
+    tokens = []
+    for contact in seeded.contacts:
+        [invitation] = await mailbox.wait_for_async(1, to=contact.email)
+        tokens.append(sign_token(invitation))
+    return Launched(seeded=seeded, tokens=tokens)
 
 
 async def sign(client: httpx.AsyncClient, token: str, name: str = "Kwame Mensah") -> None:
