@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 from sqlmodel import col, func, select
@@ -39,7 +40,7 @@ class Launched:
 
 
 async def launched(
-    console, mailbox, *, count: int = 5, groups: list[StakeholderGroup] | None = None
+    console, mailbox, *, count: int = 5, groups: list[StakeholderGroup] | None = None, **extra: Any
 ) -> Launched:
     """Organisations alternate association / broker (3 and 2 of 5); all invited by the workflow.
 
@@ -50,7 +51,7 @@ async def launched(
         count=count,
         kinds=KINDS,
         quorum=GROUPS if groups is None else groups,
-        deadline=date.today() + timedelta(days=30),
+        **({"deadline": date.today() + timedelta(days=30)} | extra),
     )
     campaign_id = seeded.campaign.id or 0
     factories.launch(console.engine, campaign_id)

@@ -3,18 +3,23 @@ reaching the workflow with the signed-in person as the actor, each answered by a
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import col, select
 
+from api.app import create_app
 from api.deps import actor_of
 from models.audit import AuditEntry
 from models.campaign import Campaign, CampaignStatus
-from models.user import Role
+from models.invitation import InvitationStatus
+from models.policy import ChasePolicy, QuietHours
+from models.user import CampaignShare, Role
 from pledgeflow.db import session_scope
+from services import invitations
+from tests.console.conftest import Console
 from tests.console.launched import launched, sign
 from tests.console.staff import console_client, person, post_form
-from tests.helpers import eventually
+from tests.helpers import eventually, running_workers
 
 
 def _audit(engine, campaign_id: int, kind: str) -> list[AuditEntry]:
@@ -156,8 +161,6 @@ async def test_a_reviewer_cannot_act(console, mailbox):
     reviewer = person(console.engine, Role.reviewer, email="rev@console.example")
     amina = person(console.engine, Role.coordinator, email=run.seeded.coordinator.email)
     with session_scope(console.engine) as session:
-        from models.user import CampaignShare
-
         session.add(CampaignShare(campaign_id=run.id, user_id=reviewer.id))
     async with console_client(console.app, reviewer) as client:
         page = await client.get(f"/console/campaigns/{run.id}")
@@ -190,3 +193,62 @@ async def test_open_the_next_review_cycle_once_in_force(console, mailbox):
         assert "Opened review cycle" in (await client.get(answer.headers["location"])).text
     entries = _audit(console.engine, run.id, "review.cycle_opened_now")
     assert entries and {e.actor for e in entries} == {actor_of(amina.user)}
+
+
+async def test_reopen_an_expired_invitation(own_ts_env, settings, db, mailbox, tmp_path):
+    """Its own time-skipping server: the deadline passes there, the invitation expires, it is reopened."""
+    settings = settings.model_copy(update={"data_dir": tmp_path})
+
+    async def connect():
+        return own_ts_env.client
+
+    async with running_workers(own_ts_env.client, settings, db):
+        console = Console(
+            app=create_app(settings, engine=db, connect_temporal=connect),
+            settings=settings,
+            temporal=own_ts_env.client,
+            engine=db,
+        )
+        deadline = (await own_ts_env.get_current_time()).date() + timedelta(days=10)
+        quiet = ChasePolicy(
+            reminder_days=[],
+            reminder_days_before_deadline=[],
+            ladder=[],
+            quiet_hours=QuietHours(enabled=False),
+        )
+        run = await launched(
+            console, mailbox, count=1, groups=[], deadline=deadline, policy=quiet, campaign_timezone="UTC"
+        )
+        amina = person(db, Role.coordinator, email=run.seeded.coordinator.email)
+        invitation = run.seeded.invitations[0]
+        now = await own_ts_env.get_current_time()
+        await own_ts_env.sleep(datetime.combine(deadline + timedelta(days=1), time(1), tzinfo=UTC) - now)
+
+        async def status():
+            with session_scope(db) as session:
+                return invitations.get_or_raise(session, invitation.id).status
+
+        await eventually(status, lambda s: s is InvitationStatus.expired)
+        page_url = f"/console/campaigns/{run.id}"
+        reopen = f"{page_url}/actions/reopen"
+        new_deadline = deadline + timedelta(days=30)
+        async with console_client(console.app, amina) as client:
+            assert f"{reopen}?invitation={invitation.id}" in (await client.get(page_url)).text
+            form = f"{reopen}?invitation={invitation.id}"
+            past = await post_form(
+                client, form, reopen, {"invitation": str(invitation.id), "deadline": "2020-01-01"}
+            )
+            assert past.status_code == 422 and 'id="deadline-error"' in past.text
+            answer = await post_form(
+                client, form, reopen, {"invitation": str(invitation.id), "deadline": new_deadline.isoformat()}
+            )
+            assert answer.status_code == 303, answer.text[:500]
+            flash = (await client.get(answer.headers["location"])).text
+            assert f"Reopened the invitation of Organisation 1 until {new_deadline}." in flash
+        fresh = await mailbox.wait_for_async(
+            2, subject_contains="Invitation to sign", to=run.seeded.contacts[0].email
+        )
+        assert any("reopened" in m.text for m in fresh)
+        with session_scope(db) as session:
+            reopened = invitations.get_or_raise(session, invitation.id)
+            assert reopened.status is InvitationStatus.sent and reopened.deadline == new_deadline
