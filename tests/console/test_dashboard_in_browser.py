@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from models.user import Role
 from tests import factories
-from tests.console.launched import launched, sign
+from tests.console.launched import launched, progress_signed, sign
 from tests.console.staff import console_client, person, signed_in_page
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 
@@ -15,8 +15,11 @@ async def test_list_draft_live_page_and_confirmations_are_clean(console, mailbox
     run = await launched(console, mailbox)
     draft = factories.campaign_with_invitees(console.engine, count=0, with_pledge=False, prefix="Draft ")
     amina = person(console.engine, Role.coordinator, email=run.seeded.coordinator.email)
+    solo = await launched(console, mailbox, count=1, groups=[], prefix="Solo ")
     async with console_client(console.app) as signatory:
         await sign(signatory, run.tokens[0])
+        await sign(signatory, solo.tokens[0])
+    await progress_signed(console, solo.id, 1)
     async with console.served() as (base, browser):
         page = await signed_in_page(browser, base, amina)
         checks = PageChecks(page, shots_folder(tmp_path))
@@ -41,4 +44,8 @@ async def test_list_draft_live_page_and_confirmations_are_clean(console, mailbox
         )
         await checks.visit("console-dashboard-cancel", f"{actions}/cancel", 200)
         await checks.visit("console-dashboard-close", f"{actions}/close", 200)
+        await checks.visit("console-dashboard-in-force", f"{base}/console/campaigns/{solo.id}", 200)
+        assert await page.locator(".in-force").count() == 1
+        cycle = f"{base}/console/campaigns/{solo.id}/actions/review-cycle"
+        await checks.visit("console-dashboard-review-cycle", cycle, 200)
     assert_clean(checks)
