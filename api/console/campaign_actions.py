@@ -5,6 +5,7 @@ the workflow's history and the audit log name the person who acted."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ from workflows.pledge_messages import ReopenRequest
 router = APIRouter(prefix="/console/campaigns", include_in_schema=False)
 LIVE = (CampaignStatus.launched, CampaignStatus.in_force)
 TEMPLATES = "console/campaigns/actions/"
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # as the API's RemindBody takes it
 
 
 def _page_of(campaign_id: int) -> str:
@@ -198,7 +200,13 @@ def remind_form(
     )
     chosen = [r for r in rows if one is None or r.id == one.id]
     return tools.renderer.render(
-        request, TEMPLATES + "remind.html", staff=staff, campaign=campaign, invitation=one, rows=chosen
+        request,
+        TEMPLATES + "remind.html",
+        staff=staff,
+        campaign=campaign,
+        invitation=one,
+        rows=chosen,
+        request_id=uuid.uuid4().hex,  # sent back with the form: a second click reminds no one twice
     )
 
 
@@ -216,12 +224,14 @@ async def remind(
     _live_campaign(session, staff, campaign_id)
     raw = _field(form, "invitation")
     only = [_invitation(session, campaign_id, raw).id or 0] if raw else None
-    request_id = _field(form, "request_id") or uuid.uuid4().hex
+    request_id = _field(form, "request_id")
+    if not REQUEST_ID.fullmatch(request_id):
+        request_id = uuid.uuid4().hex
     session.close()
     result = await workflow_client.remind_now(
         await context.temporal(),
         campaign_id,
-        RemindNow(actor=staff.actor, invitation_ids=only, request_id=request_id[:64]),
+        RemindNow(actor=staff.actor, invitation_ids=only, request_id=request_id),
     )
     noun = "organisation" if result.reminded == 1 else "organisations"
     return tools.renderer.redirect(_page_of(campaign_id), flash=f"Reminded {result.reminded} {noun}.")

@@ -3,6 +3,7 @@ reaching the workflow with the signed-in person as the actor, each answered by a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import col, select
@@ -107,8 +108,10 @@ async def test_remind_one_then_all_who_have_not_answered(console, mailbox):
         second, third = (c.email for c in run.seeded.contacts[1:])
         assert len(await mailbox.wait_for_async(1, to=second)) == 1
         assert await mailbox.wait_for_async(1, to=third, timeout=1) == []
-        everyone = await post_form(client, base, base, {})
+        everyone = await post_form(client, base, base, {"request_id": "one-click"})
         assert "Reminded 2 organisations." in (await client.get(everyone.headers["location"])).text
+        # The same form sent again (a double click) reminds no one twice.
+        await post_form(client, base, base, {"request_id": "one-click"})
     assert len(await mailbox.wait_for_async(2, to=second)) == 2
     assert len(await mailbox.wait_for_async(1, to=third)) == 1
     assert (
@@ -118,6 +121,8 @@ async def test_remind_one_then_all_who_have_not_answered(console, mailbox):
         == []
     )
     entries = _audit(console.engine, run.id, "campaign.reminded")
+    await asyncio.sleep(1)
+    assert len(await mailbox.wait_for_async(3, to=second, timeout=0)) == 2
     assert [e.data["count"] for e in entries] == [1, 2] and {e.actor for e in entries} == {
         actor_of(amina.user)
     }
