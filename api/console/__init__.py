@@ -9,7 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.console import (
+    campaign_actions,
     campaign_form,
+    campaign_page,
     campaigns_list,
     escalations,
     invitees,
@@ -25,13 +27,53 @@ from api.console import (
 ROUTERS: list[APIRouter] = [
     sign_in.router,
     campaigns_list.router,
+    # /console/campaigns/new before the routes that read /console/campaigns/{id}.
     campaign_form.router,
     sharing.router,
     invitees.router,
     launch.router,
     reports_summary.router,
+    campaign_actions.router,
+    campaign_page.router,
     escalations.router,
     review_queue.router,
     people.router,
     tokens.router,
+]
+
+ROUTERS: list[APIRouter] = [
+    sign_in.router,
+    campaigns_list.router,
+from api.console import (
+    campaign_actions,
+    campaign_form,
+    campaign_page,
+    campaigns_list,
+    escalations,
+    invitees,
+    launch,
+    people,
+    reports_summary,
+    review_queue,
+    sharing,
+    sign_in,
+    tokens,
+)
+
+ROUTERS: list[APIRouter] = [
+    sign_in.router,
+    campaigns_list.router,
+    # /console/campaigns/new before the routes that read /console/campaigns/{id}.
+    campaign_form.router,
+    sharing.router,
+    invitees.router,
+    launch.router,
+    reports_summary.router,
+    campaign_actions.router,
+    campaign_page.router,
+    escalations.router,
+    review_queue.router,
+    people.router,
+    tokens.router,
+]
 ]

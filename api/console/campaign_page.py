@@ -1,0 +1,249 @@
+"""One campaign: a draft's checklist, or a launched campaign's live view and its invitations.
+
+The live parts (quorum bars, funnel, signatures over time) are one fragment, `_live.html`, that
+htmx reloads every few seconds from /live; without JavaScript the page is complete on load.
+Quorum comes from the campaign workflow's query (what the API's progress endpoint uses); the
+rest from the records, through services/campaign_progress.py.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from openpyxl import Workbook
+from sqlmodel import Session
+from starlette.responses import Response
+
+from api.console import charts
+from api.console.signed_in import ConsoleDep, Staff, StaffDep
+from api.deps import ContextDep, RecordId, SessionDep, campaign_for
+from models.campaign import Campaign, CampaignStatus
+from models.invitation import InvitationStatus
+from pledgeflow.errors import PledgeflowError
+from services import campaign_progress, campaigns
+from services.campaign_progress import InvitationFilter
+from services.imports.formulas import SafeCsvWriter, neutralise
+from workflows import client as workflow_client
+from workflows.campaign_messages import CampaignProgress
+
+router = APIRouter(prefix="/console/campaigns", include_in_schema=False)
+LIVE = (CampaignStatus.launched, CampaignStatus.in_force)
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A group's quorum as the page shows it."""
+
+    name: str
+    rule: str
+    members: int
+    signed: int
+    target: int
+    met: bool
+    impossible: bool
+    required: list[str]
+    bar: charts.QuorumBar
+
+
+def _filter(request: Request) -> InvitationFilter:
+    q = request.query_params
+    status = q.get("status", "")
+    return InvitationFilter(
+        status=status if status in InvitationStatus.__members__ else "",
+        group=q.get("group", "")[:120],
+        country=q.get("country", "")[:2],
+    )
+
+
+def _draft_steps(session: Session, campaign: Campaign) -> list[tuple[str, str, bool, str]]:
+    """(label, url, done, what is set) for each set-up step."""
+    base = f"/console/campaigns/{campaign.id}"
+    pledge = campaigns.current_pledge(session, campaign.id or 0)
+    invited = campaigns.count_invitations(session, campaign.id or 0)
+    groups = campaign_progress.groups_of(campaign)
+    return [
+        (
+            "Details",
+            f"{base}/edit/details",
+            bool(campaign.signature_deadline),
+            f"{campaign.title}, {campaign.region}, deadline {campaign.signature_deadline or 'not set'}",
+        ),
+        (
+            "Pledge",
+            f"{base}/edit/pledge",
+            pledge is not None,
+            f"version {pledge.version}" if pledge else "no pledge yet",
+        ),
+        (
+            "Groups and quorum",
+            f"{base}/edit/groups",
+            True,
+            f"{len(groups)} groups" if groups else "no groups: everyone invited must sign",
+        ),
+        ("Chasing", f"{base}/edit/chasing", True, "custom plan" if campaign.policy else "the default plan"),
+        ("Reviews", f"{base}/edit/reviews", True, "set" if campaign.review else "the default cadence"),
+        (
+            "Invitees",
+            f"{base}/invitees",
+            invited > 0,
+            f"{invited} organisations" if invited else "none chosen",
+        ),
+        ("Launch", f"{base}/launch", False, "not launched"),
+    ]
+
+
+async def _workflow_progress(context: Any, campaign_id: int) -> CampaignProgress | None:
+    try:
+        return await workflow_client.campaign_progress(await context.temporal(), campaign_id)
+    except PledgeflowError:
+        return None  # the page still shows the records; the fragment says the quorum is unknown
+
+
+def _groups(session: Session, campaign: Campaign, progress: CampaignProgress | None) -> list[GroupView]:
+    defined = {g.name: g for g in campaign_progress.groups_of(campaign)}
+    names = campaign_progress.organisation_names(
+        session, sorted({i for g in defined.values() for i in g.required})
+    )
+    views = []
+    for group in progress.groups if progress else []:
+        rule = defined.get(group.name)
+        views.append(
+            GroupView(
+                name=group.name,
+                rule=campaign_progress.rule_text(rule) if rule else group.rule,
+                members=group.members,
+                signed=group.signed,
+                target=group.target,
+                met=group.met,
+                impossible=group.impossible,
+                required=[names.get(i, f"#{i}") for i in (rule.required if rule else [])],
+                bar=charts.quorum_bar(group.signed, group.target, group.members),
+            )
+        )
+    return views
+
+
+async def _live(session: Session, campaign: Campaign, context: Any) -> dict[str, Any]:
+    progress = await _workflow_progress(context, campaign.id or 0)
+    per_day = campaign_progress.signatures_per_day(session, campaign)
+    return {
+        "progress": progress,
+        "groups": _groups(session, campaign, progress),
+        "funnel": campaign_progress.funnel(session, campaign.id or 0),
+        "per_day": per_day,
+        "steps": charts.cumulative_steps(per_day),
+        "chart": charts,
+    }
+
+
+@router.get("/{campaign_id}")
+async def campaign_page(
+    campaign_id: RecordId,
+    request: Request,
+    tools: ConsoleDep,
+    session: SessionDep,
+    staff: StaffDep,
+    context: ContextDep,
+) -> Response:
+    """A draft's set-up checklist, or the live campaign with its invitations."""
+    campaign = campaign_for(session, staff.user, campaign_id)
+    writable = _writable(session, staff, campaign_id)
+    if campaign.status is CampaignStatus.draft:
+        return tools.renderer.render(
+            request,
+            "console/campaigns/page.html",
+            staff=staff,
+            campaign=campaign,
+            writable=writable,
+            steps=_draft_steps(session, campaign),
+            live=None,
+        )
+    chosen = _filter(request)
+    return tools.renderer.render(
+        request,
+        "console/campaigns/page.html",
+        staff=staff,
+        campaign=campaign,
+        writable=writable and campaign.status in LIVE,
+        steps=[],
+        live=await _live(session, campaign, context),
+        rows=campaign_progress.invitation_rows(session, campaign, chosen),
+        chosen=chosen,
+        statuses=[s.value for s in InvitationStatus],
+        group_names=[g.name for g in campaign_progress.groups_of(campaign)],
+        countries=campaign_progress.countries(session, campaign_id),
+    )
+
+
+@router.get("/{campaign_id}/live")
+async def campaign_live(
+    campaign_id: RecordId,
+    request: Request,
+    tools: ConsoleDep,
+    session: SessionDep,
+    staff: StaffDep,
+    context: ContextDep,
+) -> Response:
+    """The live fragment alone (htmx polls it)."""
+    campaign = campaign_for(session, staff.user, campaign_id)
+    return tools.renderer.render(
+        request,
+        "console/campaigns/_live.html",
+        staff=staff,
+        campaign=campaign,
+        live=await _live(session, campaign, context),
+    )
+
+
+@router.get("/{campaign_id}/invitations.csv")
+def invitations_csv(
+    campaign_id: RecordId, request: Request, session: SessionDep, staff: StaffDep
+) -> Response:
+    """The invitations table as CSV, with the page's filters; cells a spreadsheet would run are quoted."""
+    campaign = campaign_for(session, staff.user, campaign_id)
+    out = io.StringIO()
+    writer = SafeCsvWriter(out)
+    writer.writerow(campaign_progress.EXPORT_HEADER)
+    for row in campaign_progress.invitation_rows(session, campaign, _filter(request)):
+        writer.writerow(campaign_progress.export_cells(row))
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-invitations.csv"'},
+    )
+
+
+@router.get("/{campaign_id}/invitations.xlsx")
+def invitations_xlsx(
+    campaign_id: RecordId, request: Request, session: SessionDep, staff: StaffDep
+) -> Response:
+    """The invitations table as an Excel workbook, with the page's filters."""
+    campaign = campaign_for(session, staff.user, campaign_id)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Invitations"
+    sheet.append(campaign_progress.EXPORT_HEADER)
+    for row in campaign_progress.invitation_rows(session, campaign, _filter(request)):
+        sheet.append([neutralise(cell) for cell in campaign_progress.export_cells(row)])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-invitations.xlsx"'},
+    )
+
+
+def _writable(session: Session, staff: Staff, campaign_id: int) -> bool:
+    """Whether this person may act on the campaign (writers on their own or shared campaigns)."""
+    if not staff.can_write:
+        return False
+    try:
+        campaign_for(session, staff.user, campaign_id, write=True)
+    except PledgeflowError:
+        return False
+    return True
