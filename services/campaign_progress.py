@@ -17,7 +17,7 @@ from models.contact import Contact
 from models.email_message import EmailKind, EmailMessage, EmailStatus
 from models.invitation import Invitation, InvitationStatus
 from models.organisation import Organisation
-from models.quorum import RuleKind, StakeholderGroup
+from models.quorum import StakeholderGroup
 from models.signature import Signature
 
 ANSWERED = (InvitationStatus.signed, InvitationStatus.declined, InvitationStatus.delegated)
@@ -85,15 +85,6 @@ class InvitationFilter:
 def groups_of(campaign: Campaign) -> list[StakeholderGroup]:
     """The campaign's stakeholder groups as defined."""
     return [StakeholderGroup.model_validate(g) for g in campaign.quorum]
-
-
-def rule_text(group: StakeholderGroup) -> str:
-    """The group's rule in words (a stand-in until services/quorum_sentence.py is merged)."""
-    if group.rule is RuleKind.at_least:
-        return f"at least {group.n} must sign"
-    if group.rule is RuleKind.percent:
-        return f"at least {group.percent:g}% of those invited must sign"
-    return "every member must sign"
 
 
 def tallies(session: Session, campaign_ids: list[int]) -> dict[int, Tally]:

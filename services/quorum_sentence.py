@@ -63,6 +63,8 @@ def describe_group(
                 clause = f"every {_kinds(group, many=False)}"
             elif single:
                 clause = f"the {what}"
+            elif count == 2:
+                clause = f"both {what}"
             else:
                 clause = f"all {count} {what}"
         elif group.rule is RuleKind.at_least:

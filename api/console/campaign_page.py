@@ -23,7 +23,7 @@ from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
 from models.invitation import InvitationStatus
 from pledgeflow.errors import PledgeflowError
-from services import campaign_progress, campaigns
+from services import campaign_progress, campaigns, quorum_sentence
 from services.campaign_progress import InvitationFilter
 from services.imports.formulas import SafeCsvWriter, neutralise
 from workflows import client as workflow_client
@@ -102,18 +102,23 @@ async def _workflow_progress(context: Any, campaign_id: int) -> CampaignProgress
         return None  # the page still shows the records; the fragment says the quorum is unknown
 
 
-def _groups(session: Session, campaign: Campaign, progress: CampaignProgress | None) -> list[GroupView]:
+def _groups(
+    session: Session, campaign: Campaign, progress: CampaignProgress | None
+) -> tuple[str, list[GroupView]]:
+    """The quorum as one sentence, and each group's bar with its rule in words."""
     defined = {g.name: g for g in campaign_progress.groups_of(campaign)}
-    names = campaign_progress.organisation_names(
-        session, sorted({i for g in defined.values() for i in g.required})
-    )
+    named = {i for g in defined.values() for i in [*g.required, *g.organisation_ids]}
+    names = campaign_progress.organisation_names(session, sorted(named))
+    groups = progress.groups if progress else []
+    sizes = {group.name: group.members for group in groups}
+    sentence = quorum_sentence.in_force_sentence(list(defined.values()), names, sizes)
     views = []
-    for group in progress.groups if progress else []:
+    for group in groups:
         rule = defined.get(group.name)
         views.append(
             GroupView(
                 name=group.name,
-                rule=campaign_progress.rule_text(rule) if rule else group.rule,
+                rule=quorum_sentence.describe_group(rule, names, group.members) if rule else group.rule,
                 members=group.members,
                 signed=group.signed,
                 target=group.target,
@@ -123,15 +128,17 @@ def _groups(session: Session, campaign: Campaign, progress: CampaignProgress | N
                 bar=charts.quorum_bar(group.signed, group.target, group.members),
             )
         )
-    return views
+    return sentence, views
 
 
 async def _live(session: Session, campaign: Campaign, context: Any) -> dict[str, Any]:
     progress = await _workflow_progress(context, campaign.id or 0)
     per_day = campaign_progress.signatures_per_day(session, campaign)
+    in_force_when, groups = _groups(session, campaign, progress)
     return {
         "progress": progress,
-        "groups": _groups(session, campaign, progress),
+        "in_force_when": in_force_when,
+        "groups": groups,
         "funnel": campaign_progress.funnel(session, campaign.id or 0),
         "per_day": per_day,
         "steps": charts.cumulative_steps(per_day),

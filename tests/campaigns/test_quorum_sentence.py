@@ -33,6 +33,7 @@ def test_without_counts_the_sentence_says_every_and_at_least():
 
 def test_all_of_many_counts_them():
     assert describe_group(CUSTOMS, NAMES, 3) == "all 3 customs administrations"
+    assert describe_group(CUSTOMS, NAMES, 2) == "both customs administrations"
 
 
 def test_percent_of_kinds():
