@@ -58,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
         PledgeBroadcast,
         ReviewCycleNow,
     )
-    from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH
+    from workflows.quiet_hours import IN_FORCE_BY_PLEDGE_PATCH, ONE_PROGRESS_NOTICE_PATCH
     from workflows.quorum import GroupStatus, MemberState, evaluate_all, pact_holds, progress_marks
 
 BATCH_SIZE = 200
@@ -214,7 +214,10 @@ class CampaignWorkflow:
         holds = pact_holds(statuses)
         if self._state.status == "launched":
             for status in statuses:
-                for mark in progress_marks(status):
+                marks = progress_marks(status)
+                if marks and workflow.patched(ONE_PROGRESS_NOTICE_PATCH):
+                    marks = self._marks_to_announce(status, marks, pact_holds=holds)
+                for mark in marks:
                     await self._notice_once(
                         f"{status.name}:{mark}",
                         EmailKind.progress_notice,
@@ -249,6 +252,20 @@ class CampaignWorkflow:
                 )
             elif holds:
                 self._state.quorum_broken = False
+
+    def _marks_to_announce(self, status: GroupStatus, marks: list[int], *, pact_holds: bool) -> list[int]:
+        """One notice for the highest mark a group has passed; none when this signature brings the
+        pact in force (its announcement says so).
+
+        One signature can pass several marks (1 of 1 passes 33 % and 66 %): the marks passed over
+        are noted as told, so no notice for them follows.
+        """
+        told = [] if pact_holds else marks[-1:]
+        for passed in marks:
+            key = f"{status.name}:{passed}"
+            if passed not in told and key not in self._state.notices:
+                self._state.notices.append(key)
+        return told
 
     async def _notice_once(self, key: str, kind: EmailKind, params: dict[str, Any]) -> None:
         if key in self._state.notices:

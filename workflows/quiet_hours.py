@@ -22,6 +22,8 @@ ON_TIME = timedelta(minutes=1)
 QUIET_HOURS_PATCH = "quiet-hours-for-all"
 # Each signatory's pledge workflow announces the pact in force (in their hours), not the campaign.
 IN_FORCE_BY_PLEDGE_PATCH = "quiet-hours-in-force"
+# A group passing several progress marks at once is told once (workflows before it told each mark).
+ONE_PROGRESS_NOTICE_PATCH = "one-progress-notice"
 
 
 @dataclass

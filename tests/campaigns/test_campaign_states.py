@@ -130,8 +130,19 @@ async def test_the_pact_comes_in_force_when_the_quorum_is_reached(module_ts_env)
         assert [(g["name"], g["signed"], g["target"]) for g in marked.groups] == [("customs", 2, 2)]
         await campaign.called("broadcast_to_pledges")
         assert campaign.doubles.broadcasts() == [("pact_in_force", "all")]
-        # Progress notices at a third and two thirds of the target, then the coordinator's announcement.
-        assert campaign.doubles.emails() == ["progress_notice", "progress_notice", "pact_in_force"]
+        # One progress notice at a third of the target (1 of 2); the second signature meets the rule,
+        # so the coordinator's announcement says it, not a notice for two thirds as well.
+        assert campaign.doubles.emails() == ["progress_notice", "pact_in_force"]
+
+
+async def test_one_signature_past_several_marks_sends_one_notice(module_ts_env):
+    """With at least 1 of 3, one signature passes a third and two thirds and meets the rule at
+    once: the coordinator hears it from the pact's announcement alone, not from two notices."""
+    async with launched(module_ts_env, GroupRule(name="customs", rule="at_least", n=1)) as campaign:
+        await campaign.answer(2, "signed")
+        await campaign.progress_once(lambda p: p.status == "in_force")
+        await campaign.called("broadcast_to_pledges")
+        assert campaign.doubles.emails() == ["pact_in_force"]
 
 
 async def test_a_withdrawal_breaks_the_quorum_and_a_new_signature_mends_it(module_ts_env):
