@@ -26,6 +26,7 @@ class PageChecks:
         self.shots = shots
         self.violations: dict[str, list[str]] = {}
         self.csp: list[str] = []
+        self.sideways: list[str] = []
         page.on("console", self._on_console)
 
     def _on_console(self, message: ConsoleMessage) -> None:
@@ -49,6 +50,10 @@ class PageChecks:
                 full_page=True,
                 clip={"x": 0, "y": 0, "width": width, "height": min(height, SHOT_HEIGHT)},
             )
+            # A page that scrolls sideways on a phone is one a person has to pan to read.
+            wide = await self.page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                self.sideways.append(f"{name}@{width}: {wide} px wide")
             results = await AXE.run(self.page)
             found = [
                 f"{v['id']} ({v['impact']}): {v['help']}, {len(v['nodes'])} at {[n['target'] for n in v['nodes'][:3]]}"
@@ -66,8 +71,9 @@ def shots_folder(tmp_path: Path) -> Path:
 
 
 def assert_clean(checks: PageChecks) -> None:
-    """No blocking axe finding and nothing blocked by the CSP, on any page looked at."""
+    """No blocking axe finding, nothing blocked by the CSP, no page wider than the window."""
     assert checks.violations == {}, "\n".join(
         f"{where}: {finding}" for where, found in checks.violations.items() for finding in found
     )
     assert checks.csp == []
+    assert checks.sideways == []

@@ -86,7 +86,7 @@ def _not_draft(tools: ConsoleTools, campaign: Campaign) -> Response | None:
         return None
     return tools.renderer.redirect(
         f"/console/campaigns/{campaign.id}",
-        flash=f"This campaign is {campaign.status.value}: its set-up can no longer change.",
+        flash=f"This campaign is {campaign.status.value.replace('_', ' ')}: its set-up can no longer change.",
     )
 
 
