@@ -245,7 +245,7 @@ async def test_groups_save_the_quorum_and_show_it_in_words(client, db):
     }
     refused = await post_form(client, edit, edit, groups)
     assert refused.status_code == 422
-    assert beside(refused.text, "quorum.1") == "rule 'at_least' needs n of 1 or more"
+    assert beside(refused.text, "quorum.1") == "rule 'at_least' needs n, how many must sign: 1 or more"
     saved = await post_form(client, edit, edit, {**groups, "quorum.1.n": "5"})
     assert saved.status_code == 303
     assert [(g["name"], g["rule"], g["n"]) for g in campaign(db, campaign_id).quorum] == [
