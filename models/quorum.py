@@ -33,7 +33,7 @@ class StakeholderGroup(BaseModel):
         if self.rule is RuleKind.at_least and (self.n is None or self.n < 1):
             raise ValueError("rule 'at_least' needs n, how many must sign: 1 or more")
         if self.rule is RuleKind.percent and (self.percent is None or not 0 < self.percent <= 100):
-            raise ValueError("rule 'percent' needs percent, the share that must sign: above 0 and at most 100")
+            raise ValueError("rule 'percent' needs percent, the share that must sign: above 0, at most 100")
         if self.organisation_ids and len(set(self.organisation_ids)) != len(self.organisation_ids):
             raise ValueError("organisation_ids lists an organisation twice")
         if (

@@ -3,6 +3,8 @@ rows), another contact for an invitee, removing one, and adding more once it run
 
 from __future__ import annotations
 
+import csv
+import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from api.imports import invite
 from models.campaign import Campaign, CampaignStatus
 from models.contact import ContactCreate
 from models.invitation import InviteeChoice
+from models.organisation import OrganisationKind
 from pledgeflow.errors import Conflict, InvalidInput, PledgeflowError
 from pledgeflow.mail.render import EmailRenderer
 from services import campaign_launch, campaigns, contacts, invitations
@@ -78,6 +81,44 @@ def _render_page(
         can_add=staff.can_write and campaign.status in (CampaignStatus.draft, CampaignStatus.launched),
         errors=errors or {},
         max_megabytes=MAX_BYTES // 1024 // 1024,
+        kinds=[kind.value for kind in OrganisationKind],
+    )
+
+
+# A file to start from: the columns the import reads, and one row of each kind a campaign usually has.
+TEMPLATE_ROWS = [
+    ["organisation", "kind", "country", "contact_name", "contact_email", "contact_title", "locale"],
+    [
+        "Ghana Revenue Authority, Customs Division",
+        "customs_administration",
+        "GH",
+        "Kofi Boateng",
+        "kofi.boateng@gra.example",
+        "Commissioner",
+        "en",
+    ],
+    [
+        "Association des commissionnaires en douane",
+        "trade_association",
+        "SN",
+        "Awa Ndiaye",
+        "awa.ndiaye@acd.example",
+        "Présidente",
+        "fr",
+    ],
+]
+
+
+@router.get("/{campaign_id}/invitees/template.csv")
+def invitees_template(campaign_id: RecordId, session: SessionDep, staff: StaffDep) -> Response:
+    """A CSV with the import's columns and two example rows, to fill in a spreadsheet."""
+    campaign_for(session, staff.user, campaign_id)
+    out = io.StringIO()
+    csv.writer(out).writerows(TEMPLATE_ROWS)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="pledgeflow-invitees.csv"'},
     )
 
 

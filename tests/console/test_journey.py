@@ -169,7 +169,7 @@ async def test_a_new_coordinator_runs_a_campaign_from_a_spreadsheet_to_in_force(
         assert "Atlantis" in refused[0] or "country" in refused[0]
         assert "kind" in refused[1] and "contact_email" in refused[2]
         await checks.check("console-journey-dry-run")
-        await page.click("text=Import the 27 good rows and invite them")
+        await page.click("text=Import the 27 good rows as invitees")
         await page.wait_for_selector("table.invitees")
         assert await page.locator("table.invitees tbody tr").count() == 27
 
