@@ -210,6 +210,10 @@ async def test_a_new_coordinator_runs_a_campaign_from_a_spreadsheet_to_in_force(
         )
         # Without a reload: the live part says it as it happens.
         await page.wait_for_selector("text=The pact is in force", timeout=30_000)
+        # A late signatory reads that the pact holds already, not that it is conditional.
+        async with httpx.AsyncClient(base_url=base) as late:
+            late_page = await late.get(f"/s/{tokens[associations[5]]}", params={"lang": "en"})
+        assert "The pact is already in force" in late_page.text
         await checks.check("console-journey-in-force")
 
         # A second campaign, shared with her by a colleague: remind, extend without notice, cancel.
