@@ -31,4 +31,22 @@ def percent(part: int, whole: int) -> int:
     return 0 if whole <= 0 else round(100 * part / whole)
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"day": day, "moment": moment, "plural": plural, "percent": percent}
+def who(actor: str | None) -> str:
+    """An audit actor as a person reads it: 'user:2:ama@wco.example' → 'ama@wco.example'."""
+    if not actor:
+        return "—"
+    kind, _, rest = actor.partition(":")
+    if kind == "user":
+        return rest.partition(":")[2] or actor
+    if kind == "cli":
+        return f"the command line ({rest})"
+    return actor
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "day": day,
+    "moment": moment,
+    "plural": plural,
+    "percent": percent,
+    "who": who,
+}

@@ -3,6 +3,7 @@
 import pytest
 
 from api.console.field_labels import field_label
+from api.console.formats import who
 
 pytestmark = pytest.mark.any_database
 
@@ -19,3 +20,11 @@ pytestmark = pytest.mark.any_database
 )
 def test_a_field_name_reads_as_words(name: str, label: str) -> None:
     assert field_label(name) == label
+
+
+@pytest.mark.parametrize(
+    ("actor", "shown"),
+    [("user:2:ama@wco.example", "ama@wco.example"), ("cli:root", "the command line (root)"), (None, "—")],
+)
+def test_an_actor_reads_as_a_person(actor: str | None, shown: str) -> None:
+    assert who(actor) == shown
