@@ -50,7 +50,31 @@ COUNTRIES: list[tuple[str, str, str]] = [
 ]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ZONE_OF_COUNTRY = {code: zone for code, _, zone in COUNTRIES}
-TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
+# The programme's countries' zones first (named by country), then UTC and every place-named zone;
+# the aliases a coordinator never means (Etc/GMT+1, US/Eastern, posix/…) are left out.
+_PLACES = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
+_PROGRAMME_ZONES: dict[str, list[str]] = {}
+for _code, _name, _zone in COUNTRIES:
+    _PROGRAMME_ZONES.setdefault(_zone, []).append(_name)
+TIMEZONE_CHOICES: list[tuple[str, str]] = [
+    *((zone, f"{zone} ({', '.join(names)})") for zone, names in sorted(_PROGRAMME_ZONES.items())),
+    ("UTC", "UTC"),
+    *(
+        (zone, zone)
+        for zone in sorted(available_timezones())
+        if zone.startswith(_PLACES) and zone not in _PROGRAMME_ZONES
+    ),
+]
 
 
 class FormError(Exception):
@@ -150,9 +174,12 @@ class DetailsStep:
         countries = [(code, f"{name} ({code})") for code, name, _ in COUNTRIES]
         if values.get("region") and values["region"] not in ZONE_OF_COUNTRY:
             countries.append((values["region"], values["region"]))  # a region set through the API
+        zones = list(TIMEZONE_CHOICES)
+        if values.get("timezone") and values["timezone"] not in dict(zones):
+            zones.append((values["timezone"], values["timezone"]))  # an alias set through the API
         return {
             "countries": [("", "—"), *countries],
-            "timezones": [("", "The country's time zone"), *[(z, z) for z in TIMEZONES]],
+            "timezones": [("", "The country's time zone"), *zones],
             "visibilities": [(v.value, v.value) for v in Visibility],
         }
 

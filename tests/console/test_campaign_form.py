@@ -13,11 +13,12 @@ from fastapi import FastAPI
 from sqlmodel import col, select
 
 from models.audit import AuditEntry
-from models.campaign import Campaign, CampaignStatus
+from models.campaign import Campaign, CampaignCreate, CampaignStatus
 from models.organisation import OrganisationKind
 from models.pledge import Pledge
-from models.user import Role
+from models.user import Role, User
 from pledgeflow.db import session_scope
+from services import campaigns as campaigns_service
 from tests import factories
 from tests.console.staff import Person, console_client, person, post_form
 from tests.helpers import app_without_temporal, asgi_client, csrf_from
@@ -397,3 +398,25 @@ async def test_a_post_to_a_launched_campaigns_step_changes_nothing(client, db):
     )
     assert answer.status_code == 303 and answer.headers["location"] == f"/console/campaigns/{campaign_id}"
     assert campaign(db, campaign_id).title == "Ghana customs integrity pact"
+
+
+async def test_the_time_zones_offered_start_with_the_programme_countries(client, db, amina):
+    """The programme's zones come first, named by country; aliases are left out unless the draft
+    already holds one (set through the API), which is kept rather than lost on the next save."""
+    new = await client.get("/console/campaigns/new")
+    options = re.findall(
+        r'<option value="([^"]*)"', new.text.split('name="timezone"')[1].split("</select>")[0]
+    )
+    assert "Africa/Accra" in options[:20] and options.index("UTC") < options.index("Africa/Cairo")
+    assert ">Africa/Accra (Ghana)</option>" in new.text
+    assert "Etc/GMT+1" not in options and "US/Eastern" not in options
+    with session_scope(db) as session:
+        draft = campaigns_service.create(
+            session,
+            data=CampaignCreate(title="Aliased", region="GH", timezone="Etc/GMT+1"),
+            owner=session.get(User, amina.id),
+            actor="test",
+        )
+        draft_id = draft.id
+    details = await client.get(f"/console/campaigns/{draft_id}/edit/details")
+    assert 'value="Etc/GMT+1" selected' in details.text
