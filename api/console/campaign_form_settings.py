@@ -30,6 +30,14 @@ from services import campaigns
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
+# The ladder's recipients in the words the default ladder's checkbox uses.
+RECIPIENT_LABELS = {
+    RecipientRole.contact: "the contact",
+    RecipientRole.escalation_contact: "the contact's supervisor (or the head of the organisation)",
+    RecipientRole.coordinator: "the coordinator",
+    RecipientRole.focal_point: "the regional focal point",
+}
+
 
 def _days(values: list[int]) -> str:
     return ", ".join(str(d) for d in values)
@@ -111,7 +119,7 @@ class ChasingStep:
     ) -> dict[str, Any]:
         return {
             "rows": row_count(values, "policy.ladder", "after_days"),
-            "recipients": [("", "—"), *[(r.value, r.value.replace("_", " ")) for r in RecipientRole]],
+            "recipients": [("", "—"), *[(r.value, RECIPIENT_LABELS[r]) for r in RecipientRole]],
             "weekdays": [(str(i), day) for i, day in enumerate(WEEKDAYS)],
         }
 
