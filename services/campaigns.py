@@ -13,6 +13,7 @@ from models.contact import Contact
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from models.pledge import Pledge, PledgeCreate, pledge_sha256
 from models.policy import ChasePolicy, check_policy_for_campaign, effective_ladder
+from models.quorum import StakeholderGroup
 from models.review import ReviewSettings
 from models.user import CampaignShare, Role, User
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, not_found
@@ -76,10 +77,45 @@ def _check_policy(campaign: Campaign) -> None:
     )
 
 
+def check_quorum_organisations(
+    session: Session, *, groups: list[StakeholderGroup], owner: User | None, campaign_id: int | None
+) -> None:
+    """InvalidInput unless every organisation a group lists (or requires) is in the campaign owner's
+    directory or invited to this campaign.
+
+    Anything else reads as unknown, like an id that does not exist: the campaign page names a
+    group's organisations, so an id of another directory would show that directory's names.
+    """
+    invited: set[int] = set()
+    if campaign_id is not None:
+        invited = set(
+            session.exec(
+                select(Invitation.organisation_id)
+                .where(Invitation.campaign_id == campaign_id)
+                .where(Invitation.status != InvitationStatus.cancelled)
+            ).all()
+        )
+    problems: list[FieldProblem] = []
+    for index, group in enumerate(groups):
+        for field, ids in (("organisation_ids", group.organisation_ids), ("required", group.required)):
+            for organisation_id in ids:
+                known = organisation_id in invited or (
+                    owner is not None
+                    and directory.owned_organisation(session, owner, organisation_id) is not None
+                )
+                if not known:
+                    problems.append(
+                        FieldProblem(f"quorum.{index}.{field}", f"unknown organisation {organisation_id}")
+                    )
+    if problems:
+        raise InvalidInput("the quorum names organisations that are not yours", errors=problems)
+
+
 def create(session: Session, *, data: CampaignCreate, owner: User | None, actor: str) -> Campaign:
     """A new draft campaign owned by the caller; its policy must be able to run."""
     if data.review is not None:
         check_reviewers(session, data.review)
+    check_quorum_organisations(session, groups=data.quorum, owner=owner, campaign_id=None)
     campaign = Campaign.model_validate(
         data.model_dump(exclude={"quorum", "policy", "review"}),
         update={
@@ -115,6 +151,9 @@ def update(session: Session, *, campaign: Campaign, data: CampaignUpdate, actor:
             "deadline with the campaign's extend-deadline action so invitees are told",
             errors=[FieldProblem("status", "only while the campaign is a draft")],
         )
+    if data.quorum is not None:
+        owner = session.get(User, campaign.owner_id) if campaign.owner_id else None
+        check_quorum_organisations(session, groups=data.quorum, owner=owner, campaign_id=campaign.id)
     changes = data.model_dump(exclude_unset=True, mode="json")
     for key, value in changes.items():
         if key == "review" and data.review is not None:

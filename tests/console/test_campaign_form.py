@@ -19,6 +19,7 @@ from models.pledge import Pledge
 from models.user import Role, User
 from pledgeflow.db import session_scope
 from services import campaigns as campaigns_service
+from services import users as users_service
 from tests import factories
 from tests.console.staff import Person, console_client, person, post_form
 from tests.helpers import app_without_temporal, asgi_client, csrf_from
@@ -420,3 +421,36 @@ async def test_the_time_zones_offered_start_with_the_programme_countries(client,
         draft_id = draft.id
     details = await client.get(f"/console/campaigns/{draft_id}/edit/details")
     assert 'value="Etc/GMT+1" selected' in details.text
+
+
+async def test_a_group_cannot_list_another_directorys_organisation(app, client, db, amina):
+    """An id from another coordinator's directory reads as unknown, in the form and in the API:
+    stored, the campaign page would name that organisation."""
+    theirs = factories.campaign_with_invitees(db, count=1, prefix="SECRET ")
+    secret_id = theirs.organisations[0].id
+    campaign_id = await new_draft(client)
+    edit = f"/console/campaigns/{campaign_id}/edit/groups"
+    group = {
+        "quorum.0.name": "Listed",
+        "quorum.0.by": "list",
+        "quorum.0.organisation_ids": str(secret_id),
+        "quorum.0.rule": "all",
+        "action": "save",
+    }
+    refused = await post_form(client, edit, edit, group)
+    assert refused.status_code == 422
+    assert f"unknown organisation {secret_id}" in refused.text and "SECRET" not in refused.text
+    assert campaign(db, campaign_id).quorum == []
+    with session_scope(db) as session:
+        user = session.get(User, amina.id)
+        token, _ = users_service.create_token(session, user=user, label="t", actor="test")
+    async with asgi_client(app) as api:
+        patched = await api.patch(
+            f"/campaigns/{campaign_id}",
+            json={"quorum": [{"name": "Listed", "organisation_ids": [secret_id], "rule": "all"}]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert patched.status_code == 422
+    assert patched.json()["errors"] == [
+        {"field": "quorum.0.organisation_ids", "reason": f"unknown organisation {secret_id}"}
+    ]
