@@ -23,7 +23,7 @@ from models.invitation import InviteeChoice
 from models.organisation import OrganisationKind
 from pledgeflow.errors import Conflict, InvalidInput, PledgeflowError
 from pledgeflow.mail.render import EmailRenderer
-from services import campaign_launch, campaigns, contacts, invitations
+from services import campaign_launch, campaigns, contacts, directory, invitations
 from services.imports import invitees, stakeholders, uploads
 from services.imports.spreadsheet import MAX_BYTES, read_sheet
 
@@ -288,6 +288,9 @@ async def change_contact(
     chosen = str(form.get("contact_id") or "")
     try:
         if chosen == "new":
+            # A new contact goes into the organisation's directory: only its owner adds one there
+            # (a co-coordinator of the campaign may pick among its contacts, not write to it).
+            directory.organisation_for(session, staff.user, invitation.organisation_id, write=True)
             contact = contacts.create(
                 session,
                 data=ContactCreate.model_validate(

@@ -20,9 +20,9 @@ from models.audit import AuditEntry
 from models.contact import Contact, ContactCreate
 from models.invitation import Invitation, InvitationStatus
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
-from models.user import CampaignShare, Role
+from models.user import CampaignShare, Role, User
 from pledgeflow.db import session_scope
-from services import contacts, organisations
+from services import campaigns, contacts, organisations, shares
 from tests import factories
 from tests.console.staff import Person, console_client, person, post_form, signed_in_page
 from tests.helpers import app_without_temporal, asgi_client, csrf_from, eventually
@@ -481,3 +481,34 @@ async def test_the_template_file_imports_cleanly(app, draft, db):
         assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
         dry = await _dry_run(client, campaign_id, template.content, "template.csv", "text/csv")
     assert "2 rows: 2 create, 0 update, 0 unchanged, 0 refused." in dry.text
+
+
+async def test_a_co_coordinator_cannot_write_contacts_into_the_owners_directory(app, db):
+    """Shared with Bob, the draft is his to work on; the owner's directory is not his to write."""
+    seeded = factories.campaign_with_invitees(db, count=1)
+    campaign_id = seeded.campaign.id or 0
+    [invitation] = seeded.invitations
+    bob = person(db, Role.coordinator, email="bob@wco.example")
+    with session_scope(db) as session:
+        owner = session.get(User, seeded.coordinator.id)
+        assert owner is not None
+        shares.add(
+            session,
+            campaign=campaigns.get_or_raise(session, campaign_id),
+            by=owner,
+            email="bob@wco.example",
+            actor="test",
+        )
+    page_url = f"/console/campaigns/{campaign_id}/invitees"
+    async with console_client(app, bob) as client:
+        refused = await post_form(
+            client,
+            page_url,
+            f"{page_url}/{invitation.id}/contact",
+            {"contact_id": "new", "name": "Mallory", "email": "mallory@evil.example", "locale": "en"},
+        )
+    assert refused.status_code == 422
+    with session_scope(db) as session:
+        emails = session.exec(select(Contact.email).order_by(col(Contact.id))).all()
+        assert "mallory@evil.example" not in emails
+        assert session.get(Invitation, invitation.id).contact_id == seeded.contacts[0].id
