@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from models.common import utcnow
@@ -117,8 +118,19 @@ def open_session(
 ) -> tuple[str, StaffSession]:
     """Use the link (once) and open a session; returns the cookie's secret and the session."""
     now = now or utcnow()
+    # Used once even under a race: two presses of the button at the same instant both read the link
+    # unused, but only one conditional update finds it so.
+    claimed = session.execute(
+        update(SignInLink)
+        .where(col(SignInLink.id) == link.id, col(SignInLink.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise SignInRefused(
+            "This sign-in link was already used: each link works once. Ask for a new one below."
+        )
     link.used_at = now
-    session.add(link)
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
     staff_session = StaffSession(
         user_id=link.user_id,

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from api.console.signed_in import (
     SESSION_COOKIE,
     ConsoleDep,
+    ConsoleTools,
     FormRefused,
     StaffDep,
     checked_form,
@@ -130,6 +131,13 @@ async def ask_for_link(
     return response
 
 
+def _refused(request: Request, tools: ConsoleTools, exc: sign_in.SignInRefused) -> Response:
+    """The sign-in form again, saying why the link did not work."""
+    return tools.renderer.render(
+        request, "console/sign_in/form.html", status=410, next=HOME, email="", errors={}, refused=str(exc)
+    )
+
+
 @router.get("/sign-in/{token}")
 def open_link(
     request: Request, token: str, tools: ConsoleDep, session: SessionDep, context: ContextDep
@@ -138,9 +146,7 @@ def open_link(
     try:
         link = sign_in.read_link(session, context.links, token)
     except sign_in.SignInRefused as exc:
-        return tools.renderer.render(
-            request, "console/sign_in/form.html", status=410, next=HOME, email="", errors={}, refused=str(exc)
-        )
+        return _refused(request, tools, exc)
     person = sign_in.person_of(session, link)
     return tools.renderer.render(request, "console/sign_in/confirm.html", token=token, person=person)
 
@@ -154,16 +160,17 @@ async def use_link(
     try:
         link = sign_in.read_link(session, context.links, token)
     except sign_in.SignInRefused as exc:
-        return tools.renderer.render(
-            request, "console/sign_in/form.html", status=410, next=HOME, email="", errors={}, refused=str(exc)
-        )
+        return _refused(request, tools, exc)
     settings = context.settings
-    secret, _ = sign_in.open_session(
-        session,
-        link=link,
-        lifetime=timedelta(hours=settings.staff_session_hours),
-        user_agent=request.headers.get("user-agent", ""),
-    )
+    try:
+        secret, _ = sign_in.open_session(
+            session,
+            link=link,
+            lifetime=timedelta(hours=settings.staff_session_hours),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    except sign_in.SignInRefused as exc:
+        return _refused(request, tools, exc)
     session.commit()
     response = RedirectResponse(safe_next(request.cookies.get(NEXT_COOKIE)), status_code=303)
     response.delete_cookie(NEXT_COOKIE, path="/")

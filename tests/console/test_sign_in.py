@@ -148,6 +148,31 @@ async def test_opening_the_link_does_not_use_it_pressing_the_button_does(console
         assert len(session.exec(select(StaffSession)).all()) == 1
 
 
+def test_two_presses_at_the_same_instant_open_one_session(db):
+    """Both requests read the link unused before either uses it: only one opens a session."""
+    user_id = _staff_member(db, "known@console.example")
+    with session_scope(db) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        link_id = sign_in.make_link(
+            session, user=user, reason=SignInReason.sign_in, lifetime=timedelta(minutes=15), actor="test"
+        ).id
+    read = []
+    for _ in range(2):  # each request reads the link, unused, in a transaction of its own
+        with Session(db) as session:
+            link = session.get(SignInLink, link_id)
+            assert link is not None and link.used_at is None
+            session.expunge(link)
+            read.append(link)
+    with Session(db) as first:
+        sign_in.open_session(first, link=read[0], lifetime=timedelta(hours=1))
+        first.commit()
+    with Session(db) as second, pytest.raises(sign_in.SignInRefused, match="already used"):
+        sign_in.open_session(second, link=read[1], lifetime=timedelta(hours=1))
+    with Session(db) as session:
+        assert len(session.exec(select(StaffSession)).all()) == 1
+
+
 async def test_an_expired_link_says_so(console, db):
     user_id = _staff_member(db, "known@console.example")
     token = _link(db, console.app.state.context.links, user_id, age=timedelta(minutes=20), minutes=15)
