@@ -22,7 +22,7 @@ from models.campaign import Campaign, CampaignStatus
 from models.common import utcnow
 from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus
-from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError
+from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, not_found
 from pledgeflow.links import LinkSigner
 from pledgeflow.mail.render import EmailRenderer, RenderedEmail
 from services import campaign_progress, campaigns, invitations
@@ -78,7 +78,8 @@ def _invitation(session: Session, campaign_id: int, raw: str) -> Invitation:
     except ValueError:
         raise NotFound("no such invitation") from None
     if invitation.campaign_id != campaign_id:
-        raise NotFound(f"invitation {raw} is not part of campaign {campaign_id}")
+        # As one that does not exist: another campaign's ids tell nothing.
+        raise not_found("invitation", invitation.id or 0)
     return invitation
 
 

@@ -7,11 +7,12 @@ from contextlib import suppress
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.console import formats
 from api.console.signed_in import ConsoleDep, StaffDep, staff_form
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for, require_writer
 from models.common import utcnow
 from models.escalation import EscalationStatus
-from pledgeflow.errors import NotFound
+from pledgeflow.errors import NotFound, not_found
 from services import escalations
 from workflows import client as workflow_client
 from workflows.pledge_messages import EscalationHandled
@@ -47,9 +48,13 @@ async def mark_handled(
     """Mark an escalation handled (who and when are recorded); its workflow stops that ladder."""
     form = await staff_form(request, tools, staff)
     row = escalations.get_or_raise(session, escalation_id)
-    campaign_for(session, staff.user, row.campaign_id, write=True)
+    try:
+        campaign_for(session, staff.user, row.campaign_id, write=True)
+    except NotFound:
+        # Another campaign's escalation reads as one that does not exist: ids tell nothing.
+        raise not_found("escalation", escalation_id) from None
     if row.status is EscalationStatus.handled:
-        return tools.renderer.redirect(INBOX, flash=f"Already handled by {row.handled_by}.")
+        return tools.renderer.redirect(INBOX, flash=f"Already handled by {formats.who(row.handled_by)}.")
     note = str(form.get("note") or "").strip()[:2000] or DEFAULT_NOTE
     session.commit()  # no database lock is held while Temporal answers
     # A finished workflow has no ladder left to stop (NotFound); the record still counts.

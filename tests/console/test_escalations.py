@@ -85,7 +85,10 @@ async def test_mark_handled_records_who_and_when_and_the_handled_filter_shows_it
         assert "coordinator@wco.example ·" in handled.text
         # B's escalation is not A's to handle, and does not exist as far as A can tell.
         refused = await post_form(client, "/console/escalations", f"/console/escalations/{other}/handle")
-        assert refused.status_code == 404
+        missing = await post_form(client, "/console/escalations", "/console/escalations/999999/handle")
+        assert (refused.status_code, missing.status_code) == (404, 404)
+        # The same words as an id that does not exist: neither its campaign nor its existence shows.
+        assert f"escalation {other} does not exist" in refused.text and "campaign " not in _main(refused.text)
         again = await post_form(client, "/console/escalations", f"/console/escalations/{newer}/handle")
         assert again.status_code == 303
         assert "Already handled" in (await client.get("/console/escalations")).text
@@ -133,3 +136,8 @@ async def test_a_campaign_shared_with_a_coordinator_brings_its_escalations_to_th
     async with console_client(console.app, b) as client:
         handled = await client.get("/console/escalations?show=handled")
     assert "coordinator@wco.example ·" in handled.text, "the owner sees who handled it"
+
+
+def _main(html: str) -> str:
+    """The page's own content (the navigation names "Campaigns" on every page)."""
+    return html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
