@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
-from api.deps import ContextDep, SessionDep, require_role
+from api.deps import ContextDep, RecordId, SessionDep, require_role
 from models.email_message import EmailKind
 from models.user import Role
 from pledgeflow.errors import InvalidInput, PledgeflowError
@@ -101,7 +101,7 @@ async def invite(
 
 @router.get("/{person_id}/deactivate")
 def confirm_deactivate(
-    request: Request, person_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, person_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """Ask before deactivating: what it does, and a button."""
     _admin(staff)
@@ -117,7 +117,7 @@ def confirm_deactivate(
 
 @router.post("/{person_id}/deactivate")
 async def deactivate(
-    request: Request, person_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, person_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """The person can no longer sign in; their sessions end and their API tokens are revoked."""
     _admin(staff)
@@ -130,7 +130,7 @@ async def deactivate(
 
 @router.post("/{person_id}/reactivate")
 async def reactivate(
-    request: Request, person_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, person_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """Let a deactivated person sign in again."""
     _admin(staff)
@@ -143,7 +143,7 @@ async def reactivate(
 
 @router.post("/{person_id}/end-sessions")
 async def end_sessions(
-    request: Request, person_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, person_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """Sign the person out everywhere (their next click goes to the sign-in page)."""
     _admin(staff)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
-from api.deps import ContextDep, SessionDep
+from api.deps import ContextDep, RecordId, SessionDep
 from models.user import MAX_TOKEN_DAYS, User
 from pledgeflow.errors import InvalidInput
 from services import users
@@ -94,7 +94,7 @@ async def create(
 
 @router.get("/{token_id}/revoke")
 def confirm_revoke(
-    request: Request, token_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, token_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """Ask before revoking: which token, and a button."""
     token = users.get_token_or_raise(session, token_id, owner=_scope(staff))
@@ -105,7 +105,7 @@ def confirm_revoke(
 
 @router.post("/{token_id}/revoke")
 async def revoke(
-    request: Request, token_id: int, tools: ConsoleDep, session: SessionDep, staff: StaffDep
+    request: Request, token_id: RecordId, tools: ConsoleDep, session: SessionDep, staff: StaffDep
 ) -> Response:
     """Revoke the token: scripts using it get 401 from now on."""
     await staff_form(request, tools, staff)
