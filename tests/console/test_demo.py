@@ -75,5 +75,11 @@ async def test_the_demo_is_populated_and_can_come_in_force(console, db):
         lambda p: p.in_force_at is not None,
     )
     assert progress.signed == 4
-    with session_scope(db) as session:
-        assert session.get(Campaign, demo.campaign_id).status is CampaignStatus.in_force
+
+    async def recorded() -> CampaignStatus | None:
+        with session_scope(db) as session:
+            campaign = session.get(Campaign, demo.campaign_id)
+            return campaign.status if campaign else None
+
+    # The workflow knows first; its activity writes the record a moment later.
+    assert await eventually(recorded, lambda s: s is CampaignStatus.in_force) is CampaignStatus.in_force
