@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-from pledgeflow.i18n import load_catalogs
+from pledgeflow.i18n.keyed import load_keyed_catalogs
 
 
 class PageRenderer:
@@ -20,7 +20,7 @@ class PageRenderer:
             autoescape=select_autoescape(default=True),
             undefined=StrictUndefined,
         )
-        self._catalogs = load_catalogs(templates_dir)
+        self._catalogs = load_keyed_catalogs(templates_dir)
 
     def render(self, name: str, *, locale: str | None, status: int = 200, **context: Any) -> HTMLResponse:
         """A complete HTML response."""

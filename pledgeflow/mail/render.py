@@ -8,7 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
-from pledgeflow.i18n import DEFAULT_LOCALE, load_catalogs, locale_chain
+from pledgeflow.i18n import DEFAULT_LOCALE, locale_chain
+from pledgeflow.i18n.keyed import load_keyed_catalogs
 
 # Each message kind names its template stem; an unknown kind is a programming error.
 EMAIL_TEMPLATES: dict[str, str] = {
@@ -75,7 +76,7 @@ class EmailRenderer:
         )
         self._text = Environment(loader=loader, autoescape=False, undefined=StrictUndefined)
         self._root = templates_dir / "email"
-        self._catalogs = load_catalogs(templates_dir)
+        self._catalogs = load_keyed_catalogs(templates_dir)
 
     def available_locales(self) -> list[str]:
         """Locales that have a folder of templates."""

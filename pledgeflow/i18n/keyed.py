@@ -1,4 +1,6 @@
-"""Message catalogs for pages and shared labels: templates/locales/<locale>.json."""
+"""The old key catalogs (templates/locales/<locale>.json), until pages and emails move to gettext.
+
+To be deleted with the last JSON file: nothing new uses it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ Translator = Callable[..., str]
 DEFAULT_LOCALE = "en"
 
 
-def locale_chain(locale: str | None) -> list[str]:
+def keyed_locale_chain(locale: str | None) -> list[str]:
     """The locales to try, most specific first: 'fr-ci' -> ['fr-ci', 'fr', 'en']."""
     chain: list[str] = []
     if locale:
@@ -27,7 +29,7 @@ def locale_chain(locale: str | None) -> list[str]:
     return chain
 
 
-class Catalogs:
+class KeyedCatalogs:
     """Every locale's catalog; lookups fall back from 'fr-ci' to 'fr' to 'en'."""
 
     def __init__(self, locales_dir: Path) -> None:
@@ -43,14 +45,14 @@ class Catalogs:
 
     def best_locale(self, locale: str | None) -> str:
         """The most specific locale that has a catalog."""
-        for candidate in locale_chain(locale):
+        for candidate in keyed_locale_chain(locale):
             if candidate in self._catalogs:
                 return candidate
         return DEFAULT_LOCALE
 
     def translator(self, locale: str | None) -> Translator:
         """A function t(key, **values) for one locale."""
-        chain = [c for c in locale_chain(locale) if c in self._catalogs]
+        chain = [c for c in keyed_locale_chain(locale) if c in self._catalogs]
 
         def translate(key: str, **values: Any) -> str:
             for candidate in chain:
@@ -63,6 +65,6 @@ class Catalogs:
 
 
 @lru_cache
-def load_catalogs(templates_dir: Path) -> Catalogs:
+def load_keyed_catalogs(templates_dir: Path) -> KeyedCatalogs:
     """Catalogs read once per templates folder."""
-    return Catalogs(templates_dir / "locales")
+    return KeyedCatalogs(templates_dir / "locales")
