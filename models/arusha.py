@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pledgeflow.i18n.language import N_
+
 
 class ArushaFactor(StrEnum):
     """One key factor; commitments and report questions are tagged with one or more."""
@@ -44,15 +46,16 @@ class ArushaFactor(StrEnum):
         raise ValueError(f"'{value}' is not an Arusha key factor")
 
 
+# English labels are the msgids: shown through gettext, `{{ _(label(factor)) }}` (models/labels.py).
 _LABELS = {
-    ArushaFactor.leadership_and_commitment: "Leadership and Commitment",
-    ArushaFactor.regulatory_framework: "Regulatory Framework",
-    ArushaFactor.transparency: "Transparency",
-    ArushaFactor.automation: "Automation",
-    ArushaFactor.reform_and_modernization: "Reform and Modernization",
-    ArushaFactor.audit_and_investigation: "Audit and Investigation",
-    ArushaFactor.code_of_conduct: "Code of Conduct",
-    ArushaFactor.human_resource_management: "Human Resource Management",
-    ArushaFactor.morale_and_organizational_culture: "Morale and Organizational Culture",
-    ArushaFactor.relationship_with_private_sector: "Relationship with the Private Sector",
+    ArushaFactor.leadership_and_commitment: N_("Leadership and Commitment"),
+    ArushaFactor.regulatory_framework: N_("Regulatory Framework"),
+    ArushaFactor.transparency: N_("Transparency"),
+    ArushaFactor.automation: N_("Automation"),
+    ArushaFactor.reform_and_modernization: N_("Reform and Modernization"),
+    ArushaFactor.audit_and_investigation: N_("Audit and Investigation"),
+    ArushaFactor.code_of_conduct: N_("Code of Conduct"),
+    ArushaFactor.human_resource_management: N_("Human Resource Management"),
+    ArushaFactor.morale_and_organizational_culture: N_("Morale and Organizational Culture"),
+    ArushaFactor.relationship_with_private_sector: N_("Relationship with the Private Sector"),
 }
