@@ -1,4 +1,4 @@
-"""Render emails (subject, plain text, HTML) from per-locale Jinja2 templates."""
+"""Render emails (subject, plain text, HTML) from one gettext template per kind, in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import FileSystemLoader, TemplateNotFound
 
-from pledgeflow.i18n import DEFAULT_LOCALE, locale_chain
-from pledgeflow.i18n.keyed import load_keyed_catalogs
+from models.labels import label
+from pledgeflow.i18n import Catalogs, LocalisedEnvironments, load_catalogs
+from pledgeflow.mail import formatting
 
 # Each message kind names its template stem; an unknown kind is a programming error.
 EMAIL_TEMPLATES: dict[str, str] = {
@@ -65,37 +66,49 @@ def template_stem(kind: str) -> str:
 
 
 class EmailRenderer:
-    """Renders templates/email/<locale>/<stem>.{subject.txt,txt,html}; adding a language adds files."""
+    """Renders templates/email/<stem>.{subject.txt,txt,html} with the reader's translations.
+
+    One template per kind: every sentence is a msgid, translated by the locale's catalogs
+    (templates/locales/<code>/LC_MESSAGES/emails.po); adding a language adds a .po file.
+    """
 
     def __init__(self, templates_dir: Path) -> None:
-        loader = FileSystemLoader(str(templates_dir / "email"))
-        self._html = Environment(
-            loader=loader,
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-        )
-        self._text = Environment(loader=loader, autoescape=False, undefined=StrictUndefined)
         self._root = templates_dir / "email"
-        self._catalogs = load_keyed_catalogs(templates_dir)
+        self._catalogs: Catalogs = load_catalogs(templates_dir)
+        loader = FileSystemLoader(str(self._root))
+        shared = {"label": label}
+        # Two families of environments: HTML escapes values and isolates them in <bdi>; the
+        # plain text part does neither (Unicode isolates only where the language runs right to left).
+        self._html = LocalisedEnvironments(
+            self._catalogs, loader=loader, autoescape=True, filters=formatting.HTML_FILTERS, globals=shared
+        )
+        self._text = LocalisedEnvironments(
+            self._catalogs, loader=loader, autoescape=False, filters=formatting.TEXT_FILTERS, globals=shared
+        )
 
     def available_locales(self) -> list[str]:
-        """Locales that have a folder of templates."""
-        return sorted(p.name for p in self._root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+        """Locales a reader can get their emails in (English included)."""
+        return self._catalogs.locales
 
     def resolve_locale(self, kind: str, locale: str | None) -> str:
-        """The first locale in the fallback chain that has this kind's templates."""
+        """The locale this kind of email is written in for a reader of `locale` ('fr-CI' -> 'fr', 'ne' -> 'en')."""
         stem = template_stem(kind)
-        for candidate in locale_chain(locale):
-            if (self._root / candidate / f"{stem}.txt").is_file():
-                return candidate
-        raise TemplateNotFound(f"{DEFAULT_LOCALE}/{stem}.txt")
+        if not (self._root / f"{stem}.txt").is_file():
+            raise TemplateNotFound(f"{stem}.txt")
+        return self._catalogs.best_locale(locale)
 
-    def render(self, kind: str, locale: str | None, context: dict[str, Any]) -> RenderedEmail:
-        """Render the three parts of one email in the best available locale."""
+    def render(
+        self, kind: str, locale: str | None, context: dict[str, Any], *, country: str | None = None
+    ) -> RenderedEmail:
+        """Render the three parts of one email in the reader's language (formats of their country if known)."""
         stem = template_stem(kind)
         chosen = self.resolve_locale(kind, locale)
-        values = {**context, "locale": chosen, "t": self._catalogs.translator(chosen)}
-        subject = self._text.get_template(f"{chosen}/{stem}.subject.txt").render(values)
-        text = self._text.get_template(f"{chosen}/{stem}.txt").render(values)
-        html = self._html.get_template(f"{chosen}/{stem}.html").render(values)
+        text_env, language = self._text.get(chosen, country=country)
+        html_env, _ = self._html.get(chosen, country=country)
+        # Email clients ignore logical CSS: physical sides follow the direction instead.
+        start, end = ("right", "left") if language.direction == "rtl" else ("left", "right")
+        values = {**context, "align": start, "align_end": end}
+        subject = text_env.get_template(f"{stem}.subject.txt").render(values)
+        text = text_env.get_template(f"{stem}.txt").render(values)
+        html = html_env.get_template(f"{stem}.html").render(values)
         return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html, locale=chosen)

@@ -7,7 +7,7 @@ the report version the email is about (for a send-back, the new draft to revise)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,18 @@ def local_time(moment: datetime | None, timezone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} {timezone}"
 
 
+def moment_iso(moment: datetime | None, timezone: str) -> str:
+    """A moment for an email's context: ISO 8601 with the campaign zone's offset, or "".
+
+    Templates show it in the reader's CLDR form with `{{ due_at | when(timezone) }}`.
+    """
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite gives naive datetimes back; they are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
+
+
 def local_day(moment: datetime, timezone: str) -> str:
     """The calendar day of a moment in the campaign's time zone."""
     return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d}"
@@ -101,7 +113,8 @@ def _basics(mail: ReportMail) -> dict[str, Any]:
         "period_start": local_day(report.period_start, zone),
         # The period ends where the next begins; its last day is the day before.
         "period_end": local_day(report.period_end - timedelta(seconds=1), zone),
-        "due_at": local_time(report.due_at, zone),
+        "due_at": moment_iso(report.due_at, zone),
+        "timezone": zone,
         "pledge": pledge_context(view.pledge),
     }
 
@@ -142,9 +155,9 @@ def _to_reviewer(
         context={
             **_basics(mail),
             "reviewer": reviewer,
-            "submitted_at": local_time(report.submitted_at, zone),
+            "submitted_at": moment_iso(report.submitted_at, zone),
             "on_time": bool(report.on_time),
-            "review_due_at": local_time(due, zone),
+            "review_due_at": moment_iso(due, zone),
             "link": review_link(links, report, reviewer, ref.planned_at),
             **context,
         },
@@ -213,7 +226,7 @@ def report_accepted(session: Session, links: LinkContext, ref: MailRef) -> Draft
         EmailKind.report_accepted,
         mail,
         {
-            "decided_at": local_time(mail.report.decided_at, mail.timezone),
+            "decided_at": moment_iso(mail.report.decided_at, mail.timezone),
             "note": mail.report.decision_note or "",
             "link": report_link(links, mail.report, ref.planned_at),
         },
@@ -260,7 +273,7 @@ def report_sent_back(session: Session, links: LinkContext, ref: MailRef) -> Draf
             "link": report_link(links, mail.report, ref.planned_at),
         },
     )
-    draft.context["due_at"] = local_time(due_at, mail.timezone)
+    draft.context["due_at"] = moment_iso(due_at, mail.timezone)
     return draft
 
 

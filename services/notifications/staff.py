@@ -41,7 +41,8 @@ def _context(links: LinkContext, link: SignInLink, user: User) -> dict[str, obje
         "role": user.role.value,
         "url": f"{links.base_url}/sign-in/{sign_in.link_token(links.signer, link)}",
         "minutes": minutes,
-        "expires_at": link.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        # ISO in the context; the template shows it in the reader's CLDR form (`when`).
+        "expires_at": link.expires_at.astimezone(UTC).isoformat(timespec="minutes"),
         "console_url": f"{links.base_url}/console",
     }
 
