@@ -143,7 +143,7 @@ class EmailDelivery:
         return prepared
 
     def _outgoing(self, job: EmailJob, draft: Draft) -> OutgoingEmail:
-        rendered = self._renderer.render(draft.kind, draft.locale, draft.context)
+        rendered = self._renderer.render(draft.kind, draft.locale, draft.context, country=draft.country)
         return OutgoingEmail(
             message_id=job.message_id,
             sender=self._mail_from,

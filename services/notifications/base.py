@@ -49,6 +49,9 @@ class Draft:
     cc: list[str] = field(default_factory=list)
     campaign_id: int | None = None
     invitation_id: int | None = None
+    # The reader's country where it is known (the contact's organisation): its CLDR formats,
+    # e.g. Jordan's Arabic month names. None gives the language's own formats.
+    country: str | None = None
 
 
 def pledge_context(pledge: Pledge) -> dict[str, Any]:

@@ -124,6 +124,7 @@ def _to_signatory(kind: EmailKind, mail: ReportMail, context: dict[str, Any]) ->
         kind=kind,
         to=[mail.view.contact.email],
         locale=mail.view.contact.locale,
+        country=mail.view.organisation.country,
         campaign_id=mail.view.campaign.id,
         invitation_id=mail.view.invitation.id,
         context={**_basics(mail), **context},
@@ -201,6 +202,7 @@ def report_escalation(session: Session, links: LinkContext, ref: MailRef) -> Dra
         to=[row.recipient_email],
         cc=[c for c in (row.cc or "").split(", ") if c],
         locale=mail.view.contact.locale if row.recipient_role in SIGNATORY_ROLES else COORDINATOR_LOCALE,
+        country=mail.view.organisation.country if row.recipient_role in SIGNATORY_ROLES else None,
         campaign_id=mail.view.campaign.id,
         invitation_id=mail.view.invitation.id,
         context={

@@ -52,6 +52,7 @@ def _to_contact(kind: EmailKind, view: InvitationView, context: dict[str, Any]) 
         kind=kind,
         to=[view.contact.email],
         locale=view.contact.locale,
+        country=view.organisation.country,
         campaign_id=view.campaign.id,
         invitation_id=view.invitation.id,
         context={**_invitation_basics(view), **context},
@@ -163,6 +164,7 @@ def escalation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         to=[row.recipient_email],
         cc=[c for c in (row.cc or "").split(", ") if c],
         locale=locale,
+        country=view.organisation.country if locale != COORDINATOR_LOCALE else None,
         campaign_id=view.campaign.id,
         invitation_id=view.invitation.id,
         context={

@@ -96,7 +96,7 @@ async def test_coordinator_notices_link_to_the_campaign_page_with_the_coordinato
         assert SIGNATORY_FOOTER not in mail.text and SIGNATORY_FOOTER not in mail.html, kind
     assert "1 of 1 signature." in by_kind["progress_notice"].text
     unreachable = by_kind["quorum_unreachable"].text
-    assert "it needs 2 signatures and has 1, and 1 of its 1 member declined" in unreachable
+    assert "It needs 2 signatures and has 1. 1 of its 1 member declined" in unreachable
     assert "were given" not in unreachable
     assert "Our board has not met yet" in by_kind["decline_notice"].text
     # The signatory's emails keep the signatory's footer and no console link.
