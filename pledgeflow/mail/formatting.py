@@ -32,7 +32,7 @@ def _language(context: Context) -> Language:
 
 
 def _rtl(context: Context) -> bool:
-    return context.get("direction") == "rtl"
+    return bool(context.get("direction") == "rtl")
 
 
 @pass_context

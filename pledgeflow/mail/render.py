@@ -91,7 +91,7 @@ class EmailRenderer:
         return self._catalogs.locales
 
     def resolve_locale(self, kind: str, locale: str | None) -> str:
-        """The locale this kind of email is written in for a reader of `locale` ('fr-CI' -> 'fr', 'ne' -> 'en')."""
+        """The locale of this kind of email for a reader of `locale`: 'fr-CI' -> 'fr', 'ne' -> 'en'."""
         stem = template_stem(kind)
         if not (self._root / f"{stem}.txt").is_file():
             raise TemplateNotFound(f"{stem}.txt")
@@ -100,7 +100,7 @@ class EmailRenderer:
     def render(
         self, kind: str, locale: str | None, context: dict[str, Any], *, country: str | None = None
     ) -> RenderedEmail:
-        """Render the three parts of one email in the reader's language (formats of their country if known)."""
+        """The three parts of one email in the reader's language, with their country's formats if known."""
         stem = template_stem(kind)
         chosen = self.resolve_locale(kind, locale)
         text_env, language = self._text.get(chosen, country=country)

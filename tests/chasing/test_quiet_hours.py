@@ -8,10 +8,11 @@ in-force announcement wait for 07:00 local; a receipt answers the signatory's ow
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from temporalio.service import RPCError
 
 from models.policy import ChasePolicy, QuietHours
@@ -153,7 +154,10 @@ async def test_invitation_and_extension_wait_for_0700_in_kathmandu_and_the_recei
         await _none_yet(mailbox, "deadline_extended")
         await _skip_to(own_ts_env, morning + DAY + timedelta(minutes=1))
         [notice] = await _mails(mailbox, "deadline_extended", 1)
-        assert _local(notice.date) == morning + DAY and new_deadline in notice.subject
+        assert (
+            _local(notice.date) == morning + DAY
+            and format_date(date.fromisoformat(new_deadline), "long", locale="en_GH") in notice.subject
+        )
 
         # The contact signs at 23:30 local: the receipt answers them at once.
         signing = datetime.combine(launch.date() + 2 * DAY, time(23, 30), tzinfo=NPT)

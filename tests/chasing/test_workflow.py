@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
@@ -216,7 +217,8 @@ async def test_extending_the_deadline_replans_the_reminders(own_ts_env, settings
         await _skip_to(own_ts_env, start + 8 * DAY)
         [first] = await _wait_chase(mailbox, 1)
         assert first.date == start + 7 * DAY and "Reminder 1 of 2" in first.subject
-        assert f"The deadline is {deadline.isoformat()}" in first.text
+        # The contacts are in Ghana: Ghana's English writes the day first (CLDR en_GH).
+        assert f"The deadline is {format_date(deadline, 'long', locale='en_GH')}" in first.text
         new_deadline = deadline + timedelta(days=14)
         campaign = workflow_client.campaign_handle(own_ts_env.client, seeded.campaign.id)
         await campaign.execute_update(
@@ -224,7 +226,10 @@ async def test_extending_the_deadline_replans_the_reminders(own_ts_env, settings
             ExtendDeadline(deadline=new_deadline.isoformat(), actor="user:1"),
         )
         notice = (await _wait_chase(mailbox, 2))[1]
-        assert notice.kind == "deadline_extended" and new_deadline.isoformat() in notice.subject
+        assert (
+            notice.kind == "deadline_extended"
+            and format_date(new_deadline, "long", locale="en_GH") in notice.subject
+        )
         old_reminder = datetime.combine(deadline + DAY, time(0), tzinfo=UTC) - 3 * DAY
         new_reminder = datetime.combine(new_deadline + DAY, time(0), tzinfo=UTC) - 3 * DAY
         new_expiry = datetime.combine(new_deadline + DAY, time(0), tzinfo=UTC)
@@ -236,7 +241,7 @@ async def test_extending_the_deadline_replans_the_reminders(own_ts_env, settings
             ("reminder", new_reminder),
             ("expiry_notice", new_expiry),
         ]
-        assert f"The deadline is {new_deadline.isoformat()}" in mails[2].text
+        assert f"The deadline is {format_date(new_deadline, 'long', locale='en_GH')}" in mails[2].text
 
 
 async def test_expiry_then_reopening(own_ts_env, settings, db, mailbox):

@@ -26,7 +26,11 @@ PLEDGE = {
     "sha256": "9f2c" * 16,
     "commitments": [
         {"key": "fees", "text": "Publish all fees and charges.", "factors": ["transparency"]},
-        {"key": "conduct", "text": "Adopt a code of conduct.", "factors": ["code_of_conduct", "human_resource_management"]},
+        {
+            "key": "conduct",
+            "text": "Adopt a code of conduct.",
+            "factors": ["code_of_conduct", "human_resource_management"],
+        },
     ],
 }
 INVITATION = {
@@ -73,7 +77,12 @@ TO_COORDINATOR = {
 }
 
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "invitation": {**INVITATION, "pledge": PLEDGE, "link": "https://pledgeflow.example/s/t", "reopened": True},
+    "invitation": {
+        **INVITATION,
+        "pledge": PLEDGE,
+        "link": "https://pledgeflow.example/s/t",
+        "reopened": True,
+    },
     "signature_confirmation": {
         **INVITATION,
         "signer_name": "Ama Mensah",
@@ -92,7 +101,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "delegate_name": "Ama Mensah",
         "delegate_email": "ama@gra.example",
     },
-    "reminder": {**INVITATION, "number": 2, "total": 4, "pledge": PLEDGE, "link": "https://pledgeflow.example/s/t"},
+    "reminder": {
+        **INVITATION,
+        "number": 2,
+        "total": 4,
+        "pledge": PLEDGE,
+        "link": "https://pledgeflow.example/s/t",
+    },
     "escalation": {
         **INVITATION,
         "level": 1,
@@ -269,7 +284,13 @@ def _values(context: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("code", "day"),
-    [("en", "January 30, 2027"), ("fr", "30 janvier 2027"), ("ar", "يناير"), ("pt", "janeiro"), ("sw", "Januari")],
+    [
+        ("en", "January 30, 2027"),
+        ("fr", "30 janvier 2027"),
+        ("ar", "يناير"),
+        ("pt", "janeiro"),
+        ("sw", "Januari"),
+    ],
 )
 def test_deadlines_in_cldr_form(renderer: EmailRenderer, code: str, day: str) -> None:
     _translated(code)
@@ -300,4 +321,4 @@ def test_plurals_follow_the_language(renderer: EmailRenderer) -> None:
 def test_an_unsupported_language_gets_english(renderer: EmailRenderer) -> None:
     mail = renderer.render("invitation", "ne", CONTEXTS["invitation"])
     assert mail.locale == "en" and "Dear Ama Mensah," in mail.text
-    assert renderer.resolve_locale("invitation", "fr-CI") == ("fr" if "fr" in renderer.available_locales() else "en")
+    assert renderer.resolve_locale("invitation", "fr-CI") == "fr"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import pytest_asyncio
+from babel.dates import format_date
 from sqlmodel import Session, select
 
 from api.app import create_app
@@ -192,7 +193,7 @@ def test_every_report_email_composes_and_renders_in_en_and_fr(settings, db):
     draft, mail = rendered["report_sent_back", "fr"]
     assert "Attach the signed code of conduct" in mail.text and "Almost there" in mail.html
     assert "Adopt and enforce a code of conduct" in mail.text
-    assert due.strftime("%Y-%m-%d") in mail.subject
+    assert format_date(due, "medium", locale="fr") in mail.subject  # CLDR: '15 juil. 2027'
     assert signer.read(rr.link_token(mail), LinkPurpose.report).subject_id == revision, (
         "the new version's form"
     )
@@ -716,7 +717,7 @@ async def test_reminders_carry_working_links_and_the_due_dates(
     await env.sleep(DAY + timedelta(hours=1))  # past due - 7 days
     [reminder] = await _mails(mailbox, "report_reminder", 1)
     assert "Reminder 1 of 2" in reminder.subject and reminder.recipients == [seeded.contacts[0].email]
-    assert cycle.times.due_at.strftime("%Y-%m-%d") in reminder.subject
+    assert format_date(cycle.times.due_at, "medium", locale="en_GH") in reminder.subject
     token = rr.link_token(reminder)
     _, csrf = await _form(site, token)
     fields = _fields(
@@ -725,7 +726,11 @@ async def test_reminders_carry_working_links_and_the_due_dates(
     assert (await site.post(f"/r/{token}", data=fields)).status_code == 200
     [request] = await _mails(mailbox, "review_request", 1)
     view = await _phase(cycle.handle, "awaiting_review")
-    assert view.review_due_at.strftime("%Y-%m-%d %H:%M") in request.text.replace("\n", " ")
+    said = request.text.replace("\n", " ")
+    assert (
+        format_date(view.review_due_at, "medium", locale="en") in said
+        and f"{view.review_due_at:%H:%M}" in said
+    )
     await env.sleep(view.review_due_at - await env.get_current_time() - 3 * DAY + timedelta(hours=1))
     [nudge] = await _mails(mailbox, "review_reminder", 1)
     assert nudge.recipients == [rr.REVIEWER] and "Reminder 1 of 2" in nudge.subject
