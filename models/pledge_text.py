@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from models.common import reject_bidi_controls
 
@@ -25,23 +25,20 @@ TAG_MAX = 35  # BCP 47's recommended buffer for a language tag
 class CommitmentText(BaseModel):
     """One commitment's text in a translation; `key` names the original's commitment."""
 
-    key: str = Field(min_length=1, max_length=40)
-    text: str = Field(min_length=1, max_length=4000)
-
-    @field_validator("text")
-    @classmethod
-    def _text_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("commitment text must not be blank")
-        return value.strip()
+    key: str = Field(max_length=40)
+    text: str = Field(max_length=4000)
 
 
 class PledgeTextCreate(BaseModel):
-    """A translation as the API takes it: title, introduction, and every commitment's text."""
+    """A translation as the API takes it: title, introduction, and every commitment's text.
 
-    title: str = Field(min_length=1, max_length=300)
+    Blank texts and keys are refused by `text_problems`, which names the field the way a reader
+    finds it (`texts[fr].commitments[c2].text`) rather than by list position.
+    """
+
+    title: str = Field(max_length=300)
     introduction: str = Field(default="", max_length=20000)
-    commitments: list[CommitmentText] = Field(min_length=1)
+    commitments: list[CommitmentText] = Field(max_length=500)
 
 
 class PledgeTextPublic(PledgeTextCreate):
@@ -93,6 +90,8 @@ def text_problems(language: str, text: PledgeTextCreate, keys: list[str]) -> lis
     """What is wrong with one translation, as (field, reason), fields named `texts[fr].…`."""
     prefix = f"texts[{language}]"
     problems: list[tuple[str, str]] = []
+    if not text.title.strip():
+        problems.append((f"{prefix}.title", "the translated title must not be blank"))
     for name, value in (("title", text.title), ("introduction", text.introduction)):
         try:
             reject_bidi_controls(value)
@@ -106,6 +105,8 @@ def text_problems(language: str, text: PledgeTextCreate, keys: list[str]) -> lis
             continue
         if given.count(commitment.key) > 1:
             problems.append((field, "this commitment is translated more than once"))
+        if not commitment.text.strip():
+            problems.append((f"{field}.text", "the translated commitment must not be blank"))
         try:
             reject_bidi_controls(commitment.text)
         except ValueError as exc:
