@@ -305,10 +305,17 @@ class PledgeStep:
             "factors": [(f.value, f"{f.number}. {f.label}") for f in ArushaFactor],
             "commitment_keys": _keys(values),
             "texts": [(tag, language_name(tag), text_direction(tag)) for tag in values.get(TEXTS, [])],
-            "known_languages": [
-                (code, language_name(code)) for code in load_catalogs(PROJECT_ROOT / "templates").locales
-            ],
+            "known_languages": [(code, language_name(code)) for code in _suggested_languages()],
         }
+
+
+# The languages of the programme's customs administrations (DOMAIN.md), suggested beside those
+# the pages are translated into; any other tag can be typed.
+PROGRAMME_LANGUAGES = ("am", "ar", "en", "fa", "fr", "ne", "ps", "pt", "sw")
+
+
+def _suggested_languages() -> list[str]:
+    return sorted({*load_catalogs(PROJECT_ROOT / "templates").locales, *PROGRAMME_LANGUAGES})
 
 
 TEXTS = "texts"  # the translations' language tags, in the order they were added
