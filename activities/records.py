@@ -54,7 +54,12 @@ class RecordSignatureInput:
     def signer(self) -> Signer:
         """The signer's facts this input carries."""
         return Signer(
-            self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent, self.pledge_language
+            self.signer_name,
+            self.signer_title,
+            self.publish_name,
+            self.ip,
+            self.user_agent,
+            self.pledge_language,
         )
 
 

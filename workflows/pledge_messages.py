@@ -96,7 +96,12 @@ class SignRequest:
     def signer(self) -> Signer:
         """The signer's facts this request carries."""
         return Signer(
-            self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent, self.pledge_language
+            self.signer_name,
+            self.signer_title,
+            self.publish_name,
+            self.ip,
+            self.user_agent,
+            self.pledge_language,
         )
 
 
