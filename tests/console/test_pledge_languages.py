@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlmodel import col, select
@@ -20,8 +21,11 @@ from models.pledge import Pledge
 from models.user import Role
 from pledgeflow.db import session_scope
 from tests import factories
-from tests.console.staff import Person, console_client, person, post_form
+from tests.browser import chromium_available
+from tests.console.conftest import Console
+from tests.console.staff import Person, console_client, person, post_form, signed_in_page
 from tests.console.test_campaign_form import beside, value_of
+from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from tests.pledge_texts import FRENCH, attach, translation_hash, with_languages
 
 COORDINATOR = "coordinator@wco.example"
@@ -178,3 +182,26 @@ async def test_the_launch_needs_no_tick_when_every_language_has_its_text(client,
     launched = await post_form(client, f"{url}/confirm", url)
     assert launched.status_code == 303
     assert _launched(db, seeded.campaign.id or 0)
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Chromium")
+async def test_the_translations_and_the_fallback_in_chromium(ts_env, settings, db, owner, tmp_path):
+    translated = with_languages(settings, tmp_path)
+    console = Console(
+        app=create_app(translated, engine=db), settings=translated, temporal=ts_env.client, engine=db
+    )
+    seeded = factories.campaign_with_invitees(db, count=2, locales=["ar", "pt"])
+    attach(db, seeded.campaign.id or 0)
+    campaign_url = f"/console/campaigns/{seeded.campaign.id}"
+    async with console.served() as (base, browser):
+        page = await signed_in_page(browser, base, owner)
+        checks = PageChecks(page, shots_folder(tmp_path))
+        await checks.visit("pledge-translations", f"{base}{campaign_url}/edit/pledge", 200)
+        # The Arabic fields are written right to left.
+        direction = await page.get_attribute(
+            'textarea[name="texts[ar].commitments[c1].text"] >> xpath=ancestor::div[@dir][1]', "dir"
+        )
+        assert direction == "rtl"
+        await checks.visit("launch-fallback", f"{base}{campaign_url}/launch/confirm", 200)
+        await page.check('input[name="accept_fallback"][value="pt"]')
+    assert_clean(checks)
