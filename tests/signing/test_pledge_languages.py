@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlmodel import select
 
 from api.app import create_app
 from models.signature import Signature, SignaturePublic
 from pledgeflow.db import session_scope
+from pledgeflow.links import LinkPurpose, LinkSigner
 from services import signatures
 from tests import factories
-from tests.helpers import csrf_from, eventually, running_workers, sign_token
+from tests.browser import chromium, chromium_available
+from tests.conftest import TEST_SECRET
+from tests.helpers import app_without_temporal, csrf_from, eventually, running_workers, sign_token
+from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from tests.pledge_texts import ARABIC, FRENCH, attach, todays_hash, translation_hash
+from tests.serving import serving
 from workflows import client as workflow_client
 
 HIDDEN_LANGUAGE = re.compile(r'name="pledge_language" value="([^"]*)"')
@@ -141,3 +148,24 @@ async def test_a_language_the_version_lacks_is_refused_on_the_form(site, ts_env,
     assert "the pledge has no &#39;pt&#39; text" in refused.text
     with session_scope(db) as session:
         assert signatures.list_for_campaign(session, campaign_id=seeded.campaign.id or 0) == []
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Chromium")
+async def test_the_arabic_text_on_a_signing_page_in_chromium(settings, db, tmp_path):
+    seeded = factories.campaign_with_invitees(db, count=1, locales=["ar"])
+    attach(db, seeded.campaign.id or 0)
+    factories.launch(db, seeded.campaign.id)
+    token = LinkSigner(TEST_SECRET).make(
+        seeded.invitations[0].id or 0, LinkPurpose.sign, datetime.now(UTC) + timedelta(days=1)
+    )
+    app = app_without_temporal(settings, db, why="showing a page needs no workflow")
+    async with serving(app) as base, chromium() as browser:
+        page = await browser.new_page()
+        checks = PageChecks(page, shots_folder(tmp_path))
+        await checks.visit("sign-arabic-text", f"{base}/s/{token}", 200)
+        direction = await page.eval_on_selector("ol.commitments li", "li => getComputedStyle(li).direction")
+        assert direction == "rtl"
+        await page.click("text=English")
+        await page.wait_for_url(f"{base}/s/{token}?text=en")
+        assert await page.input_value('input[name="pledge_language"]') == "en"
+    assert_clean(checks)
