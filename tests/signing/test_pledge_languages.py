@@ -15,18 +15,28 @@ import pytest_asyncio
 from sqlmodel import select
 
 from api.app import create_app
+from models.campaign import CampaignUpdate, Visibility
+from models.common import utcnow
 from models.signature import Signature, SignaturePublic
 from pledgeflow.db import session_scope
 from pledgeflow.links import LinkPurpose, LinkSigner
-from services import signatures
+from services import campaigns, signatures
 from tests import factories
 from tests.browser import chromium, chromium_available
 from tests.conftest import TEST_SECRET
-from tests.helpers import app_without_temporal, csrf_from, eventually, running_workers, sign_token
+from tests.helpers import (
+    app_without_temporal,
+    asgi_client,
+    csrf_from,
+    eventually,
+    running_workers,
+    sign_token,
+)
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from tests.pledge_texts import ARABIC, FRENCH, attach, todays_hash, translation_hash
 from tests.serving import serving
 from workflows import client as workflow_client
+from workflows.pledge_messages import Signer
 
 HIDDEN_LANGUAGE = re.compile(r'name="pledge_language" value="([^"]*)"')
 
@@ -169,3 +179,37 @@ async def test_the_arabic_text_on_a_signing_page_in_chromium(settings, db, tmp_p
         await page.wait_for_url(f"{base}/s/{token}?text=en")
         assert await page.input_value('input[name="pledge_language"]') == "en"
     assert_clean(checks)
+
+
+async def test_the_register_names_each_texts_hash_and_the_language_each_signatory_signed(settings, db):
+    seeded = factories.campaign_with_invitees(db, count=3)
+    campaign_id = seeded.campaign.id or 0
+    with session_scope(db) as session:
+        campaign = campaigns.get_or_raise(session, campaign_id)
+        campaigns.update(
+            session, campaign=campaign, data=CampaignUpdate(visibility=Visibility.public), actor="test"
+        )
+    attach(db, campaign_id)
+    factories.launch(db, campaign_id)
+    with session_scope(db) as session:
+        # As the workflow's activity records them: a chosen text, none (histories from before
+        # translations), and a language the version lacks, which can only be the original.
+        for invitation, language in zip(seeded.invitations, ("fr", None, "pt"), strict=True):
+            signatures.record(
+                session,
+                invitation_id=invitation.id or 0,
+                receipt_id=f"PF-LANG{invitation.id}",
+                signer=Signer(name="Signer", title="Director", publish_name=True, pledge_language=language),
+                signed_at=utcnow(),
+            )
+        key = campaigns.get_or_raise(session, campaign_id).register_key
+    async with asgi_client(app_without_temporal(settings, db, why="the register only reads")) as site:
+        listed = (await site.get(f"/register/{key}.json")).json()
+        page = await site.get(f"/register/{key}")
+    assert listed["pledge_language"] == "en" and listed["pledge_sha256"] == todays_hash(factories.PLEDGE)
+    assert listed["pledge_texts"] == {
+        "ar": translation_hash(factories.PLEDGE, "ar", ARABIC),
+        "fr": translation_hash(factories.PLEDGE, "fr", FRENCH),
+    }
+    assert [s["pledge_language"] for s in listed["signatories"]] == ["fr", "en", "en"]
+    assert "العربية text:" in page.text and listed["pledge_texts"]["fr"] in page.text
