@@ -31,6 +31,7 @@ class RecordSignatureInput:
     publish_name: bool = False
     ip: str | None = None
     user_agent: str | None = None
+    pledge_language: str | None = None  # added with translations: None in histories, the original
 
     @classmethod
     def of(
@@ -46,12 +47,20 @@ class RecordSignatureInput:
             publish_name=signer.publish_name,
             ip=signer.ip,
             user_agent=signer.user_agent,
+            pledge_language=signer.pledge_language,
         )
 
     @property
     def signer(self) -> Signer:
         """The signer's facts this input carries."""
-        return Signer(self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent)
+        return Signer(
+            self.signer_name,
+            self.signer_title,
+            self.publish_name,
+            self.ip,
+            self.user_agent,
+            self.pledge_language,
+        )
 
 
 @dataclass

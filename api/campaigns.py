@@ -6,20 +6,33 @@ import dataclasses
 from typing import Any, get_type_hints
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from api.deps import ContextDep, Offset, RecordId, SessionDep, UserDep, actor_of, campaign_for, require_writer
 from api.responses import ERRORS_READ, ERRORS_TEMPORAL, ERRORS_WRITE
 from models.campaign import CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
 from models.invitation import InvitationPublic, InviteeChoice
-from models.pledge import PledgeCreate, PledgePublic
+from models.pledge import PledgeCreate, PledgePublic, pledge_public
 from models.signature import SignaturePublic
 from pledgeflow.errors import Conflict, NotFound
-from services import campaigns, invitations, signatures
+from pledgeflow.i18n import load_catalogs
+from services import campaign_launch, campaigns, invitations, signatures
 from workflows import client as workflow_client
 from workflows.campaign_messages import AddInvitees, CampaignProgress, GroupProgress
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+class LaunchRequest(BaseModel):
+    accept_fallback_languages: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "Languages ('pt') whose invitees may get the pledge's original text because it has no "
+            "text of theirs; without them such a launch is refused (409 naming the languages). "
+            "The acceptance is recorded in the audit chain."
+        ),
+    )
 
 
 class LaunchResult(BaseModel):
@@ -102,7 +115,7 @@ def attach_pledge(
     """Attach a new version of the pledge (only while the campaign is a draft)."""
     campaign = campaign_for(session, user, campaign_id, write=True)
     pledge = campaigns.attach_pledge(session, campaign=campaign, data=data, actor=actor_of(user))
-    return PledgePublic.model_validate(pledge, from_attributes=True)
+    return pledge_public(pledge)
 
 
 @router.get("/{campaign_id}/pledge", response_model=PledgePublic, responses=ERRORS_READ)
@@ -114,7 +127,7 @@ def read_pledge(campaign_id: RecordId, session: SessionDep, user: UserDep) -> Pl
         pledge = campaigns.pledge_version(session, campaign_id, campaign.pledge_version)
     if pledge is None:
         raise NotFound(f"campaign {campaign_id} has no pledge yet")
-    return PledgePublic.model_validate(pledge, from_attributes=True)
+    return pledge_public(pledge)
 
 
 @router.post(
@@ -164,10 +177,25 @@ async def choose_invitees(
 
 @router.post("/{campaign_id}/launch", status_code=202, response_model=LaunchResult, responses=ERRORS_TEMPORAL)
 async def launch_campaign(
-    campaign_id: RecordId, session: SessionDep, user: UserDep, context: ContextDep
+    campaign_id: RecordId,
+    session: SessionDep,
+    user: UserDep,
+    context: ContextDep,
+    data: LaunchRequest | None = None,
 ) -> LaunchResult:
-    """Freeze the pledge and start the campaign workflow; launching twice invites no one twice."""
+    """Freeze the pledge and start the campaign workflow; launching twice invites no one twice.
+
+    Refused while a language the invitees read has no pledge text, unless its fallback to the
+    original text is accepted in `accept_fallback_languages`.
+    """
     campaign = campaign_for(session, user, campaign_id, write=True)
+    campaign_launch.require_pledge_texts(
+        session,
+        campaign=campaign,
+        catalogs=load_catalogs(context.settings.templates_dir),
+        accept_fallback=(data or LaunchRequest()).accept_fallback_languages,
+        actor=actor_of(user),
+    )
     campaign = campaigns.mark_launched(session, campaign=campaign, actor=actor_of(user))
     # The launch is recorded before the workflow starts: if Temporal is down the answer is a
     # 503 and launching again starts it, with nothing lost.

@@ -19,7 +19,10 @@ class PageRenderer:
             loader=FileSystemLoader(str(templates_dir / "pages")),
             autoescape=select_autoescape(default=True),
             undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
         )
+        # `_()` for strings already written as gettext msgids (English until the pages use the catalogs).
+        self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by the extension
         self._catalogs = load_keyed_catalogs(templates_dir)
 
     def render(self, name: str, *, locale: str | None, status: int = 200, **context: Any) -> HTMLResponse:

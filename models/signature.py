@@ -29,7 +29,10 @@ class Signature(SQLModel, table=True):
     publish_name: bool = Field(default=False, description="Signer agreed to appear on the register")
     pledge_id: int = Field(foreign_key="pledge.id")
     pledge_version: int
-    pledge_sha256: str = Field(max_length=64)
+    pledge_sha256: str = Field(max_length=64)  # of the text in `pledge_language`, the one signed
+    # The language of the text signed; rows from before pledges had translations signed the
+    # original, which was English.
+    pledge_language: str = Field(default="en", max_length=35)
     signed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=500)
@@ -50,6 +53,7 @@ class SignaturePublic(SQLModel):
     on_behalf_of: str
     delegated_by: str | None
     pledge_version: int
+    pledge_language: str
     pledge_sha256: str
     signed_at: datetime
     ip: str | None

@@ -4,6 +4,7 @@ each of them will get (rendered by the real composer and templates, with a stand
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,15 +12,17 @@ from zoneinfo import ZoneInfo
 import pycountry
 from sqlmodel import Session
 
-from models.campaign import Campaign
+from models.campaign import Campaign, CampaignStatus
 from models.common import utcnow
 from models.contact import Contact
 from models.invitation import Invitation
 from models.organisation import Organisation
+from models.pledge_text import base_language
 from models.quorum import RuleKind, StakeholderGroup
-from pledgeflow.i18n import DEFAULT_LOCALE
+from pledgeflow.errors import Conflict, FieldProblem
+from pledgeflow.i18n import DEFAULT_LOCALE, Catalogs
 from pledgeflow.mail.render import EmailRenderer
-from services import campaigns, invitations
+from services import audit, campaigns, invitations
 from services.notifications import signing
 from services.notifications.base import LinkContext, MailRef
 
@@ -43,6 +46,17 @@ class LanguageGap:
     language: str
     count: int
     fallback: str
+
+
+@dataclass(frozen=True)
+class MissingText:
+    """A language invitees read the pages in, for which the pledge has no text of its own."""
+
+    language: str  # the pages' language code ('fr'), as the catalogs name it
+    name: str  # in English, for the coordinator ('French')
+    count: int
+    fallback: str  # the original's language tag: what those readers would be sent instead
+    fallback_name: str
 
 
 @dataclass(frozen=True)
@@ -195,3 +209,66 @@ def previews(
             )
         )
     return found
+
+
+def missing_pledge_texts(session: Session, campaign: Campaign, catalogs: Catalogs) -> list[MissingText]:
+    """The languages invitees read (each contact's best catalog, 'fr-CI' -> 'fr', 'ne' -> 'en')
+    that the newest pledge version has no text in, most read first; none without a pledge."""
+    pledge = campaigns.current_pledge(session, campaign.id or 0)
+    if pledge is None:
+        return []
+    needed = Counter(
+        catalogs.best_locale(contact.locale or DEFAULT_LOCALE)
+        for _, contact, _ in _active_invitees(session, campaign.id or 0)
+    )
+    return [
+        MissingText(code, language_name(code), count, pledge.language, language_name(pledge.language))
+        for code, count in needed.most_common()
+        if pledge.exact_text(code) is None
+    ]
+
+
+def require_pledge_texts(
+    session: Session,
+    *,
+    campaign: Campaign,
+    catalogs: Catalogs,
+    accept_fallback: Collection[str],
+    actor: str,
+) -> None:
+    """Refuse the launch while an invitee language has no pledge text and its fallback to the
+    original is not accepted; an accepted fallback goes into the audit chain with its actor."""
+    if campaign.status is not CampaignStatus.draft:
+        return  # launching again changes nothing
+    accepted = {base_language(tag) for tag in accept_fallback}
+    missing = missing_pledge_texts(session, campaign, catalogs)
+    refused = [m for m in missing if base_language(m.language) not in accepted]
+    if refused:
+        names = ", ".join(f"{m.name} ({m.language})" for m in refused)
+        raise Conflict(
+            f"the pledge has no text in {names}: add the translation, or accept that these "
+            "invitees get the original text (accept_fallback_languages)",
+            errors=[
+                FieldProblem(
+                    f"texts[{m.language}]",
+                    f"{_count(m.count, 'invitee')} read {m.name}; the pledge has no {m.name} text "
+                    f"(accept {m.language} in accept_fallback_languages to send the {m.fallback_name} text)",
+                )
+                for m in refused
+            ],
+        )
+    if missing:
+        pledge = campaigns.current_pledge(session, campaign.id or 0)
+        assert pledge is not None
+        audit.append(
+            session,
+            kind="campaign.pledge_fallback_accepted",
+            actor=actor,
+            campaign_id=campaign.id,
+            subject=f"campaign:{campaign.id}",
+            data={
+                "pledge_version": pledge.version,
+                "fallback_language": pledge.language,
+                "languages": {m.language: m.count for m in missing},
+            },
+        )

@@ -11,7 +11,14 @@ from models.campaign import Campaign, CampaignCreate, CampaignPublic, CampaignSt
 from models.common import utcnow
 from models.contact import Contact
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
-from models.pledge import Pledge, PledgeCreate, pledge_sha256
+from models.pledge import (
+    ORIGINAL_LANGUAGE,
+    Pledge,
+    PledgeCreate,
+    checked_translations,
+    pledge_sha256,
+    translation_record,
+)
 from models.policy import ChasePolicy, check_policy_for_campaign, effective_ladder
 from models.quorum import StakeholderGroup
 from models.review import ReviewSettings
@@ -214,6 +221,12 @@ def attach_pledge(session: Session, *, campaign: Campaign, data: PledgeCreate, a
             f"campaign {campaign.id} is {campaign.status}: its pledge was frozen at launch",
             errors=[FieldProblem("status", "the pledge can only change while the campaign is a draft")],
         )
+    texts, problems = checked_translations(data)
+    if problems:
+        raise InvalidInput(
+            "; ".join(f"{field}: {reason}" for field, reason in problems),
+            errors=[FieldProblem(field, reason) for field, reason in problems],
+        )
     previous = current_pledge(session, campaign.id or 0)
     pledge = Pledge(
         campaign_id=campaign.id or 0,
@@ -222,16 +235,24 @@ def attach_pledge(session: Session, *, campaign: Campaign, data: PledgeCreate, a
         introduction=data.introduction,
         commitments=[c.model_dump(mode="json") for c in data.commitments],
         sha256=pledge_sha256(data.title, data.introduction, data.commitments),
+        language=data.language,
+        translations={tag: translation_record(tag, data.commitments, text) for tag, text in texts.items()}
+        or None,
     )
     session.add(pledge)
     session.flush()
+    # Each language's hash is recorded in the chain, so a translation is as provable as the original.
+    recorded: dict[str, object] = {"version": pledge.version, "sha256": pledge.sha256}
+    if pledge.translations or pledge.language != ORIGINAL_LANGUAGE:
+        recorded["language"] = pledge.language
+        recorded["texts"] = {tag: t["sha256"] for tag, t in (pledge.translations or {}).items()}
     audit.append(
         session,
         kind="pledge.attached",
         actor=actor,
         campaign_id=campaign.id,
         subject=f"pledge:{pledge.id}",
-        data={"version": pledge.version, "sha256": pledge.sha256},
+        data=recorded,
     )
     return pledge
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ class RegisterEntry:
     signer: str | None  # only when the signer agreed to be named
     withdrawn_at: datetime | None
     standing: str = Standing.good.value  # good, overdue, non_compliant or lapsed (review cycles)
+    pledge_language: str = "en"  # the language of the text this signatory signed
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Register:
     commitments: list[Commitment]
     signatories: list[RegisterEntry]
     invited: int
+    pledge_language: str = "en"  # the original's; `pledge_sha256` is its hash
+    pledge_texts: dict[str, str] = field(default_factory=dict)  # each translation's hash by language
 
 
 def by_key(session: Session, register_key: str) -> Campaign:
@@ -75,6 +78,7 @@ def _entry(session: Session, signature: Signature, standings: dict[int, str]) ->
         signer=f"{signature.signer_name}, {signature.signer_title}" if signature.publish_name else None,
         withdrawn_at=signature.withdrawn_at,
         standing=standings.get(signature.organisation_id, Standing.good.value),
+        pledge_language=signature.pledge_language,
     )
 
 
@@ -108,4 +112,6 @@ def register(session: Session, campaign: Campaign) -> Register:
         commitments=pledge.commitment_models(),
         signatories=[_entry(session, sig, standings) for sig in rows],
         invited=campaigns.count_invitations(session, campaign.id or 0),
+        pledge_language=pledge.language,
+        pledge_texts={tag: t["sha256"] for tag, t in (pledge.translations or {}).items()},
     )

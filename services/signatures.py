@@ -47,6 +47,9 @@ def record(
     # register shows it, so bidirectional controls are dropped rather than stored.
     signer_name = strip_bidi_controls(signer.name).strip() or view.contact.name
     signer_title = strip_bidi_controls(signer.title).strip()
+    # The text they chose on the page; a language the version lacks (or none, as in histories
+    # from before translations) is the original, which is what such a page showed.
+    signed = view.pledge.text_in(signer.pledge_language)
     signature = Signature(
         receipt_id=receipt_id,
         campaign_id=invitation.campaign_id,
@@ -63,7 +66,8 @@ def record(
         publish_name=signer.publish_name,
         pledge_id=view.pledge.id or 0,
         pledge_version=view.pledge.version,
-        pledge_sha256=view.pledge.sha256,
+        pledge_sha256=signed.sha256,
+        pledge_language=signed.language,
         signed_at=signed_at,
         ip=signer.ip,
         user_agent=(signer.user_agent or "")[:500] or None,
@@ -89,7 +93,8 @@ def record(
             "organisation_country": view.organisation.country,
             "delegated_by_contact_id": invitation.delegated_by_contact_id,
             "pledge_version": view.pledge.version,
-            "pledge_sha256": view.pledge.sha256,
+            "pledge_language": signed.language,
+            "pledge_sha256": signed.sha256,
             "ip": signer.ip,
             "user_agent": signature.user_agent,
         },

@@ -57,6 +57,7 @@ class Signer:
     publish_name: bool = False
     ip: str | None = None
     user_agent: str | None = None
+    pledge_language: str | None = None  # the text they read and signed; None: the original
 
     def stripped(self) -> Signer:
         """The same facts with the typed name and title trimmed."""
@@ -74,6 +75,8 @@ class SignRequest:
     publish_name: bool = False
     ip: str | None = None
     user_agent: str | None = None
+    # Added with pledge translations: recorded histories have no such field and signed the original.
+    pledge_language: str | None = None
 
     @classmethod
     def of(cls, invitation_id: int, signer: Signer, *, consent: bool) -> SignRequest:
@@ -86,12 +89,20 @@ class SignRequest:
             publish_name=signer.publish_name,
             ip=signer.ip,
             user_agent=signer.user_agent,
+            pledge_language=signer.pledge_language,
         )
 
     @property
     def signer(self) -> Signer:
         """The signer's facts this request carries."""
-        return Signer(self.signer_name, self.signer_title, self.publish_name, self.ip, self.user_agent)
+        return Signer(
+            self.signer_name,
+            self.signer_title,
+            self.publish_name,
+            self.ip,
+            self.user_agent,
+            self.pledge_language,
+        )
 
 
 @dataclass

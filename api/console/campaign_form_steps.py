@@ -24,9 +24,19 @@ from api.console.campaign_form_fields import (
 )
 from models.arusha import ArushaFactor
 from models.campaign import Campaign, CampaignCreate, CampaignUpdate, Visibility
-from models.pledge import PledgeCreate, pledge_sha256
+from models.pledge import (
+    ORIGINAL_LANGUAGE,
+    Pledge,
+    PledgeCreate,
+    checked_translations,
+    pledge_sha256,
+    translation_record,
+)
+from models.pledge_text import PledgeTextCreate, base_language, language_name, language_tag, text_direction
 from models.user import User
-from pledgeflow.errors import InvalidInput
+from pledgeflow.config import PROJECT_ROOT
+from pledgeflow.errors import FieldProblem, InvalidInput
+from pledgeflow.i18n import load_catalogs
 from services import campaigns
 
 # The programme's beneficiary countries (docs: DOMAIN.md) and the zone of each one's capital.
@@ -192,19 +202,48 @@ class PledgeStep:
     def load(self, session: Session, campaign: Campaign) -> Values:
         pledge = campaigns.current_pledge(session, campaign.id or 0)
         if pledge is None:
-            return {"title": campaign.title, "introduction": "", **_commitment(0, "c1", "", [])}
-        values: Values = {"title": pledge.title, "introduction": pledge.introduction}
+            return {
+                "title": campaign.title,
+                "introduction": "",
+                "language": ORIGINAL_LANGUAGE,
+                TEXTS: [],
+                **_commitment(0, "c1", "", []),
+            }
+        values: Values = {
+            "title": pledge.title,
+            "introduction": pledge.introduction,
+            "language": pledge.language,
+            TEXTS: pledge.languages()[1:],
+        }
         for i, c in enumerate(pledge.commitment_models()):
             values.update(_commitment(i, c.key, c.text, [f.value for f in c.factors]))
+        for tag in pledge.languages()[1:]:
+            translation = pledge.exact_text(tag)
+            assert translation is not None
+            values.update(_translation(tag, translation.title, translation.introduction))
+            values.update({_text_field(tag, c.key): c.text for c in translation.commitments})
         return values
 
     def read(self, form: FormData) -> Values:
-        values: Values = {"title": text(form, "title"), "introduction": text(form, "introduction")}
+        values: Values = {
+            "title": text(form, "title"),
+            "introduction": text(form, "introduction"),
+            "language": text(form, "language") or ORIGINAL_LANGUAGE,
+            TEXTS: checked(form, TEXTS),
+            NEW_TEXT: text(form, NEW_TEXT),
+        }
         for new, old in enumerate(row_indexes(form, "commitments", "text")):
             p = f"commitments.{old}."
             values.update(
                 _commitment(new, text(form, p + "key"), text(form, p + "text"), checked(form, p + "factors"))
             )
+        # Each translation's fields, for the commitments the original has now (a commitment
+        # added on this very post starts blank in every translation).
+        for tag in values[TEXTS]:
+            values.update(
+                _translation(tag, text(form, f"texts[{tag}].title"), text(form, f"texts[{tag}].introduction"))
+            )
+            values.update({_text_field(tag, k): text(form, _text_field(tag, k)) for k in _keys(values)})
         return values
 
     def edit(self, values: Values, action: str) -> Values | None:
@@ -213,6 +252,12 @@ class PledgeStep:
             keys = {values[f"commitments.{i}.key"] for i in range(rows)}
             key = next(f"c{n}" for n in range(rows + 1, rows + 1000) if f"c{n}" not in keys)
             return {**values, **_commitment(rows, key, "", [])}
+        if action.startswith("remove-text-"):
+            tag = action.removeprefix("remove-text-")
+            kept = {k: v for k, v in values.items() if not k.startswith(f"texts[{tag}]")}
+            return {**kept, TEXTS: [t for t in values[TEXTS] if t != tag]}
+        if action == "add-text":
+            return _with_translation(values)
         if action.startswith("remove-"):
             return without_row(values, "commitments", int(action.removeprefix("remove-")), rows)
         return None
@@ -226,12 +271,29 @@ class PledgeStep:
             }
             for i in range(row_count(values, "commitments", "text"))
         ]
+        texts = {
+            tag: {
+                "title": values[f"texts[{tag}].title"],
+                "introduction": values[f"texts[{tag}].introduction"],
+                "commitments": [{"key": k, "text": values[_text_field(tag, k)]} for k in _keys(values)],
+            }
+            for tag in values[TEXTS]
+        }
         data = validated(
             PledgeCreate,
-            {"title": values["title"], "introduction": values["introduction"], "commitments": commitments},
+            {
+                "title": values["title"],
+                "introduction": values["introduction"],
+                "language": values["language"],
+                "commitments": commitments,
+                "texts": texts,
+            },
         )
+        checked_texts, problems = checked_translations(data)
+        if problems:
+            raise FormError([FieldProblem(field, reason) for field, reason in problems])
         current = campaigns.current_pledge(session, campaign.id or 0)
-        if current and current.sha256 == pledge_sha256(data.title, data.introduction, data.commitments):
+        if current and _unchanged(current, data, checked_texts):
             return  # saved unchanged: no new version
         campaigns.attach_pledge(session, campaign=campaign, data=data, actor=actor)
 
@@ -241,7 +303,61 @@ class PledgeStep:
         return {
             "rows": row_count(values, "commitments", "text"),
             "factors": [(f.value, f"{f.number}. {f.label}") for f in ArushaFactor],
+            "commitment_keys": _keys(values),
+            "texts": [(tag, language_name(tag), text_direction(tag)) for tag in values.get(TEXTS, [])],
+            "known_languages": [(code, language_name(code)) for code in _suggested_languages()],
         }
+
+
+# The languages of the programme's customs administrations (DOMAIN.md), suggested beside those
+# the pages are translated into; any other tag can be typed.
+PROGRAMME_LANGUAGES = ("am", "ar", "en", "fa", "fr", "ne", "ps", "pt", "sw")
+
+
+def _suggested_languages() -> list[str]:
+    return sorted({*load_catalogs(PROJECT_ROOT / "templates").locales, *PROGRAMME_LANGUAGES})
+
+
+TEXTS = "texts"  # the translations' language tags, in the order they were added
+NEW_TEXT = "new_text_language"
+NEW_TEXT_PROBLEM = "new_text_problem"  # why the language asked for could not be added
+
+
+def _keys(values: Values) -> list[str]:
+    return [values[f"commitments.{i}.key"] for i in range(row_count(values, "commitments", "text"))]
+
+
+def _text_field(tag: str, key: str) -> str:
+    """A translated commitment's field, named as the API reports a problem with it."""
+    return f"texts[{tag}].commitments[{key}].text"
+
+
+def _translation(tag: str, title: str, introduction: str) -> Values:
+    return {f"texts[{tag}].title": title, f"texts[{tag}].introduction": introduction}
+
+
+def _with_translation(values: Values) -> Values:
+    """The values with a blank translation into the language asked for, or why it cannot be added."""
+    kept = {k: v for k, v in values.items() if k != NEW_TEXT_PROBLEM}
+    try:
+        tag = language_tag(values.get(NEW_TEXT, ""))
+    except ValueError as exc:
+        return {**kept, NEW_TEXT_PROBLEM: str(exc)}
+    if tag in values[TEXTS] or base_language(tag) == base_language(values["language"]):
+        return {**kept, NEW_TEXT_PROBLEM: f"the pledge already has a text in '{tag}'"}
+    blank = {_text_field(tag, k): "" for k in _keys(values)}
+    return {**kept, **_translation(tag, "", ""), **blank, TEXTS: [*values[TEXTS], tag], NEW_TEXT: ""}
+
+
+def _unchanged(current: Pledge, data: PledgeCreate, texts: dict[str, PledgeTextCreate]) -> bool:
+    """Whether the draft's newest version already holds exactly these texts."""
+    hashes = {tag: translation_record(tag, data.commitments, t)["sha256"] for tag, t in texts.items()}
+    stored = {tag: t["sha256"] for tag, t in (current.translations or {}).items()}
+    return (
+        current.sha256 == pledge_sha256(data.title, data.introduction, data.commitments)
+        and current.language == data.language
+        and stored == hashes
+    )
 
 
 def _commitment(i: int, key: str, body: str, factors: list[str]) -> Values:

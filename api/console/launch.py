@@ -14,6 +14,7 @@ from api.context import ApiContext
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
 from pledgeflow.errors import Conflict
+from pledgeflow.i18n import load_catalogs
 from services import campaign_launch, campaigns
 from services.notifications.base import LinkContext
 from workflows import client as workflow_client
@@ -39,9 +40,11 @@ def _render(
     template: str = "console/campaigns/launch/page.html",
     problems: list[str] | None = None,
     status: int = 200,
+    accepted: list[str] | None = None,
 ) -> Response:
     renderer = email_renderer(context.settings.templates_dir)
     checks = campaign_launch.checklist(session, campaign)
+    catalogs = load_catalogs(context.settings.templates_dir)
     return tools.renderer.render(
         request,
         template,
@@ -58,6 +61,10 @@ def _render(
         invited=campaigns.count_invitations(session, campaign.id or 0),
         can_launch=staff.can_write and campaign.status is CampaignStatus.draft,
         problems=problems or [],
+        missing_texts=campaign_launch.missing_pledge_texts(session, campaign, catalogs)
+        if campaign.status is CampaignStatus.draft
+        else [],
+        accepted=accepted or [],
     )
 
 
@@ -100,15 +107,37 @@ async def launch(
     context: ContextDep,
     staff: StaffDep,
 ) -> Response:
-    """Freeze the pledge, start the campaign workflow, and go to the campaign's page."""
-    await staff_form(request, tools, staff)
+    """Freeze the pledge, start the campaign workflow, and go to the campaign's page.
+
+    Languages without a pledge text need their box ticked ("send the original to those readers").
+    """
+    form = await staff_form(request, tools, staff)
+    accepted = [v for v in form.getlist("accept_fallback") if isinstance(v, str)]
     campaign = campaign_for(session, staff.user, campaign_id, write=True)
     try:
+        campaign_launch.require_pledge_texts(
+            session,
+            campaign=campaign,
+            catalogs=load_catalogs(context.settings.templates_dir),
+            accept_fallback=accepted,
+            actor=staff.actor,
+        )
         campaign = campaigns.mark_launched(session, campaign=campaign, actor=staff.actor)
     except Conflict as exc:
         session.rollback()
         problems = [f"{p.field}: {p.reason}" for p in exc.errors] or [exc.detail]
-        return _render(request, tools, session, context, staff, campaign, problems=problems, status=409)
+        return _render(
+            request,
+            tools,
+            session,
+            context,
+            staff,
+            campaign,
+            template="console/campaigns/launch/confirm.html",
+            problems=problems,
+            status=409,
+            accepted=accepted,
+        )
     # As the API does: the launch is recorded before the workflow starts, so if Temporal is down
     # launching again starts it, with nothing lost.
     session.commit()

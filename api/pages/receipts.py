@@ -12,6 +12,7 @@ from api.deps import SessionDep
 from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
 from models.pledge import Commitment, Pledge
+from models.pledge_text import language_name, text_direction
 from pledgeflow.errors import NotFound
 from services import signatures
 
@@ -25,7 +26,8 @@ class ReceiptPublic(BaseModel):
     campaign_id: int
     signed_at: datetime
     pledge_version: int
-    pledge_sha256: str
+    pledge_language: str = Field(description="The language of the text signed (the one shown here)")
+    pledge_sha256: str = Field(description="SHA-256 of the canonical text in `pledge_language`")
     pledge_title: str
     pledge_introduction: str
     commitments: list[Commitment]
@@ -38,6 +40,8 @@ def _receipt(session: SessionDep, receipt_id: str) -> ReceiptPublic:
         raise NotFound(f"receipt {receipt_id} does not exist")
     pledge = session.get(Pledge, signature.pledge_id)
     assert pledge is not None
+    # The text signed, in its language: the one whose hash the signature carries.
+    signed = pledge.text_in(signature.pledge_language)
     facts = signatures.signed_facts(session, signature)
     return ReceiptPublic(
         receipt_id=signature.receipt_id,
@@ -46,10 +50,11 @@ def _receipt(session: SessionDep, receipt_id: str) -> ReceiptPublic:
         campaign_id=signature.campaign_id,
         signed_at=signature.signed_at,
         pledge_version=signature.pledge_version,
+        pledge_language=signed.language,
         pledge_sha256=signature.pledge_sha256,
-        pledge_title=pledge.title,
-        pledge_introduction=pledge.introduction,
-        commitments=pledge.commitment_models(),
+        pledge_title=signed.title,
+        pledge_introduction=signed.introduction,
+        commitments=signed.commitments,
         withdrawn_at=signature.withdrawn_at,
     )
 
@@ -67,4 +72,13 @@ def receipt_page(receipt_id: str, session: SessionDep, tools: ToolsDep) -> HTMLR
         receipt = _receipt(session, receipt_id)
     except NotFound:
         return tools.pages.message(locale=None, status=404, key="receipt.unknown", receipt=receipt_id)
-    return tools.pages.render("signing/receipt.html", locale=None, receipt=receipt)
+    return tools.pages.render(
+        "signing/receipt.html",
+        locale=None,
+        receipt=receipt,
+        signed_text={
+            "language": receipt.pledge_language,
+            "name": language_name(receipt.pledge_language),
+            "direction": text_direction(receipt.pledge_language),
+        },
+    )

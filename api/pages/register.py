@@ -13,6 +13,7 @@ from api.deps import SessionDep
 from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
 from models.pledge import Commitment
+from models.pledge_text import language_name
 from pledgeflow.errors import NotFound
 from services import register as registry
 
@@ -29,6 +30,7 @@ class RegisterEntryPublic(BaseModel):
     standing: str = Field(
         description="good, overdue, non_compliant or lapsed: how the signatory keeps up its reports"
     )
+    pledge_language: str = Field(default="en", description="The language of the pledge text signed")
 
 
 class RegisterPublic(BaseModel):
@@ -45,6 +47,12 @@ class RegisterPublic(BaseModel):
     commitments: list[Commitment]
     signatories: list[RegisterEntryPublic]
     invited: int
+    pledge_language: str = Field(
+        default="en", description="The original's language; pledge_sha256 is its hash"
+    )
+    pledge_texts: dict[str, str] = Field(
+        default_factory=dict, description="The SHA-256 of each translation, by language tag"
+    )
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
@@ -70,4 +78,6 @@ def register_page(register_key: str, request: Request, session: SessionDep, tool
         entry = registry.register(session, registry.by_key(session, register_key))
     except NotFound:
         return tools.pages.message(locale=locale, status=404, key="register.unknown")
-    return tools.pages.render("register/register.html", locale=locale, register=entry, key=register_key)
+    return tools.pages.render(
+        "register/register.html", locale=locale, register=entry, key=register_key, language_name=language_name
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form, Request
@@ -29,6 +30,8 @@ from api.pages.tools import PageTools, ToolsDep, read_link
 from models.campaign import CampaignStatus
 from models.common import utcnow
 from models.invitation import InvitationStatus
+from models.pledge import Pledge
+from models.pledge_text import PledgeText, language_name, text_direction
 from pledgeflow.db import session_scope
 from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkPurpose
@@ -144,6 +147,29 @@ def _open_link(
     return _closed_link_page(tools, session, view) or view
 
 
+def _shown_text(request: Request, view: InvitationView, chosen: str | None) -> PledgeText:
+    """The text the page shows: the one chosen (form, then `?text=`), else the reader's, else the original."""
+    pledge = view.pledge
+    for wanted in (chosen, request.query_params.get("text")):
+        if wanted and wanted in pledge.languages():
+            found = pledge.exact_text(wanted)
+            if found is not None:
+                return found
+    return pledge.text_in(request.query_params.get("lang") or view.contact.locale)
+
+
+def _text_choices(request: Request, token: str, shown: PledgeText, pledge: Pledge) -> list[dict[str, str]]:
+    """The other texts of the version, by their own name, as links keeping the token and `lang`."""
+    lang = request.query_params.get("lang")
+    choices = []
+    for tag in pledge.languages():
+        if tag == shown.language:
+            continue
+        query = urlencode({"text": tag, **({"lang": lang} if lang else {})})
+        choices.append({"language": tag, "name": language_name(tag), "url": f"/s/{token}?{query}"})
+    return choices
+
+
 def _sign_page(
     request: Request,
     tools: PageTools,
@@ -153,9 +179,11 @@ def _sign_page(
     status: int = 200,
     errors: list[str] | None = None,
     form: dict[str, str] | None = None,
+    text: str | None = None,
 ) -> HTMLResponse:
     cookie_value, csrf_field = tools.csrf.issue(request, token)
     pledge = view.pledge
+    shown = _shown_text(request, view, text)
     response = tools.pages.render(
         "signing/sign.html",
         locale=request.query_params.get("lang") or view.contact.locale,
@@ -170,12 +198,16 @@ def _sign_page(
         campaign=view.campaign,
         delegated_by=view.delegated_by,
         pledge={
-            "title": pledge.title,
-            "introduction": pledge.introduction,
+            "title": shown.title,
+            "introduction": shown.introduction,
             "version": pledge.version,
-            "sha256": pledge.sha256,
-            "commitments": pledge.commitment_models(),
+            "sha256": shown.sha256,
+            "commitments": shown.commitments,
+            "language": shown.language,
+            "language_name": language_name(shown.language),
+            "direction": text_direction(shown.language),
         },
+        pledge_texts=_text_choices(request, token, shown, pledge),
     )
     tools.csrf.set_cookie(response, cookie_value)
     return response
@@ -274,9 +306,10 @@ async def sign(
     signer_title: Annotated[str, Form()] = "",
     consent: Annotated[str | None, Form()] = None,
     publish_name: Annotated[str | None, Form()] = None,
+    pledge_language: Annotated[str, Form(max_length=35)] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Sign on behalf of the organisation; answers with the receipt."""
+    """Sign on behalf of the organisation, the text in the language chosen; answers with the receipt."""
     opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
@@ -291,8 +324,16 @@ async def sign(
         problems.append("title is required")
     if consent is None:
         problems.append("consent must be given to sign")
+    # The text signed is the one the form showed; a language the version lacks is not guessed.
+    signed = view.pledge.original_text()
+    if pledge_language in view.pledge.languages():
+        signed = view.pledge.exact_text(pledge_language) or signed
+    elif pledge_language:
+        problems.append(f"the pledge has no '{pledge_language}' text; choose one of the texts shown")
     if problems:
-        return _sign_page(request, tools, token, view, status=422, errors=problems, form=form)
+        return _sign_page(
+            request, tools, token, view, status=422, errors=problems, form=form, text=signed.language
+        )
     session.close()  # release the database while Temporal answers
     outcome = await _guarded_update(
         context,
@@ -307,12 +348,15 @@ async def sign(
                 publish_name=publish_name is not None,
                 ip=request.client.host if request.client else None,
                 user_agent=request.headers.get("user-agent"),
+                pledge_language=signed.language,
             ).stripped(),
             consent=True,
         ),
     )
     if isinstance(outcome, str):
-        return _sign_page(request, tools, token, view, status=422, errors=[outcome], form=form)
+        return _sign_page(
+            request, tools, token, view, status=422, errors=[outcome], form=form, text=signed.language
+        )
     if isinstance(outcome, HTMLResponse):
         return outcome
     return tools.pages.render(
@@ -322,7 +366,7 @@ async def sign(
         values={"name": signer_name.strip(), "organisation": view.organisation.name},
         receipt_id=outcome.receipt_id,
         signed_at=_date(outcome.signed_at),
-        pledge_sha256=view.pledge.sha256,
+        pledge_sha256=signed.sha256,
     )
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from models.campaign import Campaign
 from models.email_message import EmailKind
 from models.pledge import Pledge
+from models.pledge_text import text_direction
 from pledgeflow.errors import Conflict
 from pledgeflow.links import LinkPurpose, LinkSigner
 from services.invitations import InvitationView
@@ -54,16 +55,19 @@ class Draft:
     country: str | None = None
 
 
-def pledge_context(pledge: Pledge) -> dict[str, Any]:
-    """The pledge as templates show it."""
+def pledge_context(pledge: Pledge, language: str | None = None) -> dict[str, Any]:
+    """The pledge as templates show it, in the reader's language when it has that text (else the
+    original), with that text's hash and language."""
+    text = pledge.text_in(language)
     return {
-        "title": pledge.title,
-        "introduction": pledge.introduction,
+        "title": text.title,
+        "introduction": text.introduction,
         "version": pledge.version,
-        "sha256": pledge.sha256,
+        "sha256": text.sha256,
+        "language": text.language,
+        "direction": text_direction(text.language),
         "commitments": [
-            {"key": c.key, "text": c.text, "factors": [f.value for f in c.factors]}
-            for c in pledge.commitment_models()
+            {"key": c.key, "text": c.text, "factors": [f.value for f in c.factors]} for c in text.commitments
         ],
     }
 

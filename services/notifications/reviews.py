@@ -115,7 +115,7 @@ def _basics(mail: ReportMail) -> dict[str, Any]:
         "period_end": local_day(report.period_end - timedelta(seconds=1), zone),
         "due_at": moment_iso(report.due_at, zone),
         "timezone": zone,
-        "pledge": pledge_context(view.pledge),
+        "pledge": pledge_context(view.pledge, view.contact.locale),
     }
 
 
@@ -253,7 +253,9 @@ def report_sent_back(session: Session, links: LinkContext, ref: MailRef) -> Draf
     """The reviewer sent the report back: the note, the comments, the new due date, the new form."""
     mail = _load(session, ref)
     previous = _previous_version(session, mail.report)
-    texts = {c["key"]: c["text"] for c in pledge_context(mail.view.pledge)["commitments"]}
+    texts = {
+        c["key"]: c["text"] for c in pledge_context(mail.view.pledge, mail.view.contact.locale)["commitments"]
+    }
     comments = [
         {
             "key": item.commitment_key,

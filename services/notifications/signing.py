@@ -80,7 +80,7 @@ def invitation(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         EmailKind.invitation,
         view,
         {
-            "pledge": pledge_context(view.pledge),
+            "pledge": pledge_context(view.pledge, view.contact.locale),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
             "reopened": InvitationParams.read(ref.params).reopened,
         },
@@ -143,7 +143,7 @@ def reminder(session: Session, links: LinkContext, ref: MailRef) -> Draft:
         {
             "number": int(params.number),
             "total": int(params.total),
-            "pledge": pledge_context(view.pledge),
+            "pledge": pledge_context(view.pledge, view.contact.locale),
             "link": link(links, LinkPurpose.sign, ref.invitation_id, ref.planned_at, "s"),
         },
     )

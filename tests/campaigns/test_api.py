@@ -86,7 +86,9 @@ async def test_coordinator_builds_and_launches_a_campaign(api, ts_env, settings,
     )
     assert invitees.status_code == 201 and invitees.json()[0]["contact_name"] == "Efua Asante"
     async with running_workers(ts_env.client, settings, db):
-        launched = await api.post(f"/campaigns/{cid}/launch", headers=auth)
+        # The pledge is English only: its French reader gets that text, accepted as such.
+        launch = {"accept_fallback_languages": ["fr"]}
+        launched = await api.post(f"/campaigns/{cid}/launch", json=launch, headers=auth)
         assert launched.status_code == 202 and launched.json()["campaign"]["status"] == "launched"
         mails = await mailbox.wait_for_async(1)
         assert "Invitation à signer" in mails[0].subject  # the contact's locale

@@ -113,7 +113,8 @@ async def test_launching_starts_the_workflow_and_the_invitations_arrive(console,
     async with console_client(console.app, owner) as client:
         confirm = await client.get(f"{url}/confirm")
         assert confirm.status_code == 200 and "3 invitations are emailed at once" in confirm.text
-        response = await post_form(client, f"{url}/confirm", url)
+        # The pledge is English only: its French reader gets that text, ticked as accepted.
+        response = await post_form(client, f"{url}/confirm", url, {"accept_fallback": "fr"})
     assert response.status_code == 303
     assert response.headers["location"] == f"/console/campaigns/{campaign_id}"
     messages = await mailbox.wait_for_async(3)
