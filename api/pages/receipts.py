@@ -67,4 +67,6 @@ def receipt_page(receipt_id: str, session: SessionDep, tools: ToolsDep) -> HTMLR
         receipt = _receipt(session, receipt_id)
     except NotFound:
         return tools.pages.message(locale=None, status=404, key="receipt.unknown", receipt=receipt_id)
-    return tools.pages.render("signing/receipt.html", locale=None, receipt=receipt)
+    return tools.pages.render(
+        "signing/receipt.html", locale=None, country=receipt.organisation_country or None, receipt=receipt
+    )

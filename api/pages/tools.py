@@ -10,20 +10,33 @@ from starlette.responses import HTMLResponse
 
 from api.context import ApiContext
 from api.csrf import CsrfGuard
-from api.templating import PageRenderer
+from api.templating import PageRenderer, Pages
 from pledgeflow.links import ExpiredLink, LinkClaims, LinkError, LinkPurpose
 
 
 @dataclass
 class PageTools:
-    pages: PageRenderer
+    """What a page route works with: its request's pages (in the reader's language) and the CSRF guard."""
+
+    pages: Pages
     csrf: CsrfGuard
 
 
+@dataclass
+class AppPageTools:
+    """The page tools the app is built with, once."""
+
+    renderer: PageRenderer
+    csrf: CsrfGuard
+
+    def for_request(self, request: Request) -> PageTools:
+        return PageTools(pages=self.renderer.for_request(request), csrf=self.csrf)
+
+
 def get_tools(request: Request) -> PageTools:
-    """The page tools the app was built with."""
-    tools: PageTools = request.app.state.page_tools
-    return tools
+    """The page tools of this request."""
+    tools: AppPageTools = request.app.state.page_tools
+    return tools.for_request(request)
 
 
 ToolsDep = Annotated[PageTools, Depends(get_tools)]
@@ -40,8 +53,7 @@ def read_link(
             locale=None,
             status=410,
             key="link.expired",
-            date=exc.expired_at.strftime("%Y-%m-%d %H:%M UTC"),
-            contact="",
+            date=exc.expired_at,
         )
     except LinkError:
         return tools.pages.message(locale=None, status=400, key="link.tampered")
