@@ -22,6 +22,16 @@ class MessageText:
     count: str = ""
 
 
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural msgid pair for extraction (gettext's `ngettext` keyword)."""
+    return singular, plural
+
+
+def counted(heading: str, forms: tuple[str, str], count: str) -> MessageText:
+    """A message whose body is said in the plural form of the value `count` (seconds, files...)."""
+    return MessageText(heading, forms[0], plural=forms[1], count=count)
+
+
 MESSAGES: dict[str, MessageText] = {
     # ---- links that cannot be used -------------------------------------------------------------
     "link.tampered": MessageText(
@@ -83,21 +93,21 @@ MESSAGES: dict[str, MessageText] = {
         ),
     ),
     # ---- outages and limits ------------------------------------------------------------------
-    "error.database": MessageText(
+    "error.database": counted(
         N_("The service is briefly unavailable"),
-        N_("Our database did not answer, so nothing was done. Please try again in %(num)s second."),
-        plural=N_("Our database did not answer, so nothing was done. Please try again in %(num)s seconds."),
+        ngettext(
+            "Our database did not answer, so nothing was done. Please try again in %(num)s second.",
+            "Our database did not answer, so nothing was done. Please try again in %(num)s seconds.",
+        ),
         count="seconds",
     ),
-    "rate.limited": MessageText(
+    "rate.limited": counted(
         N_("Too many requests"),
-        N_(
+        ngettext(
             "This page was opened too many times from your network in a short while. Wait "
-            "%(num)s second and try again."
-        ),
-        plural=N_(
+            "%(num)s second and try again.",
             "This page was opened too many times from your network in a short while. Wait "
-            "%(num)s seconds and try again."
+            "%(num)s seconds and try again.",
         ),
         count="seconds",
     ),

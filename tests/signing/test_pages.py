@@ -89,7 +89,7 @@ async def test_signing_page_shows_pledge_invitee_and_forms(page_site, db):
 async def test_page_is_in_the_contacts_language(page_site, db):
     _, token = _minted(db, locales=["fr"])
     page, _ = await _open(page_site, token)
-    assert "Signer l&#39;engagement" in seen(page) and 'lang="fr"' in seen(page)
+    assert "Signer l'engagement" in seen(page) and 'lang="fr"' in seen(page)
     assert "Code de conduite" in seen(page)
 
 
@@ -119,7 +119,8 @@ async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, setting
     reused = await site.get(f"/s/{token}")
     assert reused.status_code == 409
     assert "already signed" in seen(reused) and "Kwame Mensah" in seen(reused)
-    assert signature.signed_at.strftime("%Y-%m-%d") in seen(reused)
+    # In the CLDR medium form of the reader's language: "3 Dec 2026, 08:18 UTC".
+    assert f"{signature.signed_at.day} {signature.signed_at:%b %Y}, {signature.signed_at:%H:%M} UTC" in seen(reused)
     again = await site.post(f"/s/{token}/sign", data=form)
     assert again.status_code == 409 and "Kwame Mensah" in seen(again)
     # The workflow's own rejection reaches a caller of the client with its kind and details.
