@@ -64,7 +64,11 @@ class PageRenderer:
         return Pages(self, request)
 
     def switch(self, path: str, params: dict[str, str], current: str) -> list[LanguageLink]:
-        """A link per language to the same page (other query parameters kept), named in its own language."""
+        """A link per language to the same page (other query parameters kept), named in its own language.
+
+        With no path the links are relative ('?lang=fr'): the browser keeps the page's own path, so
+        the link token behind it stays without the page repeating it.
+        """
         return [
             LanguageLink(code, name, f"{path}?{urlencode({**params, 'lang': code})}", code == current)
             for code, name in self._names.items()
@@ -78,7 +82,7 @@ class Pages:
         self._renderer = renderer
         self._request = request
         self._chosen: str | None = request.query_params.get("lang")
-        self._path = request.url.path
+        self._path = ""  # this page's own: the switch's links are relative
         self._params = {k: v for k, v in request.query_params.items() if k != "lang"}
 
     def answer_in(self, lang: str | None, *, page: str) -> None:
