@@ -70,11 +70,19 @@ def coordinator(contact_suffix: str) -> str:
     return contact_suffix.strip().removeprefix("(").removesuffix(")")
 
 
+def _contact_locale(session: Session, report_id: int) -> str | None:
+    """The language of the contact an (expired) report link was made for, if the report exists."""
+    page = report_pages.load(session, report_id)
+    return page.view.contact.locale if page else None
+
+
 def open_report(
     token: str, purpose: LinkPurpose, session: Session, context: ApiContext, tools: PageTools
 ) -> tuple[LinkClaims, ReportPage] | Response:
     """The report behind a usable link, or the page that says why the link cannot be used."""
-    claims = read_link(tools, context, token, purpose)
+    # A review link is a reviewer's, not the contact's: its expiry page follows the reader's browser.
+    locale_of = (lambda i: _contact_locale(session, i)) if purpose is LinkPurpose.report else None
+    claims = read_link(tools, context, token, purpose, locale_of=locale_of)
     if isinstance(claims, Response):
         return claims
     page = report_pages.load(session, claims.subject_id)

@@ -143,11 +143,19 @@ def _closed_withdraw_page(tools: PageTools, view: InvitationView) -> HTMLRespons
     return None
 
 
+def _contact_locale(session: ReadSessionDep, invitation_id: int) -> str | None:
+    """The language of the contact an (expired) link was made for, if the invitation still exists."""
+    try:
+        return invitations.view(session, invitation_id).contact.locale
+    except NotFound:
+        return None
+
+
 def _open_link(
     token: str, purpose: LinkPurpose, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
     """The invitation behind a usable signing or withdrawal link, or the page that says why not."""
-    claims = read_link(tools, context, token, purpose)
+    claims = read_link(tools, context, token, purpose, locale_of=lambda i: _contact_locale(session, i))
     if isinstance(claims, HTMLResponse):
         return claims
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -43,17 +44,22 @@ ToolsDep = Annotated[PageTools, Depends(get_tools)]
 
 
 def read_link(
-    tools: PageTools, context: ApiContext, token: str, purpose: LinkPurpose
+    tools: PageTools,
+    context: ApiContext,
+    token: str,
+    purpose: LinkPurpose,
+    *,
+    locale_of: Callable[[int], str | None] | None = None,
 ) -> LinkClaims | HTMLResponse:
-    """The claims of a link made for this purpose, or the page that says why it cannot be read."""
+    """The claims of a link made for this purpose, or the page that says why it cannot be read.
+
+    An expired link is genuine, so it still says whom it was for: `locale_of(subject_id)` gives
+    that contact's language for its page (None when unknown: the reader's browser decides).
+    """
     try:
         return context.links.read(token, purpose)
     except ExpiredLink as exc:
-        return tools.pages.message(
-            locale=None,
-            status=410,
-            key="link.expired",
-            date=exc.expired_at,
-        )
+        locale = locale_of(exc.subject_id) if locale_of and exc.subject_id is not None else None
+        return tools.pages.message(locale=locale, status=410, key="link.expired", date=exc.expired_at)
     except LinkError:
         return tools.pages.message(locale=None, status=400, key="link.tampered")

@@ -136,10 +136,11 @@ async def test_pages_of_a_signatory_and_the_public_are_in_their_language(page_si
         "the register index": f"/register?lang={code}",
         "the register": f"/register/{key}?lang={code}",
         "an already signed link": f"/s/{_link(invitation_id, LinkPurpose.sign)}",
+        "an expired report link": f"/r/{_link(report_id, LinkPurpose.report, -DAY)}",
     }
     for what, path in pages.items():
         page = await page_site.get(path)
-        assert page.status_code in (200, 409), f"{what}: {page.status_code}"
+        assert page.status_code in (200, 409, 410), f"{what}: {page.status_code}"
         assert_in_language(page.text, code, what)
     register = await page_site.get(f"/register/{key}?lang={code}")
     assert "<bdi>Organisation 1</bdi>" in register.text
@@ -169,6 +170,7 @@ async def test_link_error_pages_are_in_the_readers_language(page_site, db, code)
         "an unknown register": (f"/register/nothing-here?lang={code}", 404),
         # The link names the contact: their language, with no ?lang= at all.
         "nothing to withdraw": (f"/w/{_link(invitation_id, LinkPurpose.withdraw)}", 409),
+        "the contact's expired link": (f"/s/{_link(invitation_id, LinkPurpose.sign, -DAY)}", 410),
     }
     for what, (path, status) in errors.items():
         page = await page_site.get(path)
