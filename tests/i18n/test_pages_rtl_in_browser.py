@@ -122,3 +122,29 @@ async def test_arabic_signing_page_and_receipt_mirror_at_a_phones_width(settings
     assert receipt["wide"] <= PHONE, "the Arabic receipt scrolls sideways on a phone"
     for name in ("sign-ar-390", "receipt-ar-390", "sign-fr-390", "receipt-fr-390", "sign-en-390"):
         assert (folder / f"{name}.png").stat().st_size > 10_000, f"{name}.png is empty"
+
+
+async def test_arabic_report_review_and_register_pages_fit_a_phone(settings, db, tmp_path):
+    folder = shots_folder(tmp_path) / "i18n"
+    folder.mkdir(parents=True, exist_ok=True)
+    seeded = rr.signed_campaign(db, count=1, locales=["ar"])
+    draft = rr.open_report(db, seeded)
+    rr.fill(db, draft)
+    rr.submit(db, draft)
+    pages = {
+        "report-ar": f"/r/{rr.report_token(draft)}",
+        "review-ar": f"/rv/{rr.review_token(draft)}?lang=ar",
+        "register-ar": f"/register/{seeded.campaign.register_key}?lang=ar",
+    }
+    app = app_without_temporal(settings, db, why="showing a page needs no workflow")
+    async with serving(app) as base_url, chromium() as browser:
+        page = await browser.new_page(viewport={"width": PHONE, "height": HEIGHT})
+        for name, path in pages.items():
+            await page.goto(f"{base_url}{path}")
+            assert await _direction(page) == "rtl", name
+            card_right = (await page.locator(".card").first.evaluate(BOX))[1]
+            heading_right = (await page.locator("h1").evaluate(TEXT_BOX))[1]
+            assert card_right - heading_right < EDGE, f"{name}: the heading does not start on the right"
+            wide = await page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= PHONE, f"{name} scrolls sideways on a phone ({wide} px)"
+            await _shoot(page, folder, f"{name}-{PHONE}")
