@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Page
@@ -37,11 +38,12 @@ BOX = "e => { const b = e.getBoundingClientRect(); return [b.left, b.right]; }"
 
 
 async def _shoot(page: Page, folder: Path, name: str) -> None:
-    height = await page.evaluate("document.documentElement.scrollHeight")
+    height: int = await page.evaluate("document.documentElement.scrollHeight")
+    width = page.viewport_size["width"] if page.viewport_size else PHONE
     await page.screenshot(
         path=str(folder / f"{name}.png"),
         full_page=True,
-        clip={"x": 0, "y": 0, "width": page.viewport_size["width"], "height": min(height, 2400)},  # type: ignore[index]
+        clip={"x": 0, "y": 0, "width": width, "height": min(height, 2400)},
     )
 
 
@@ -66,14 +68,14 @@ async def test_arabic_signing_page_and_receipt_mirror_at_a_phones_width(settings
     app = app_without_temporal(settings, db, why="showing a page needs no workflow")
     async with serving(app) as base_url, chromium() as browser:
         page = await browser.new_page(viewport={"width": PHONE, "height": HEIGHT})
-        seen: dict[str, dict[str, object]] = {}
+        seen: dict[str, dict[str, Any]] = {}
         for invitation, code in zip(to_sign.invitations, ("ar", "fr", "en"), strict=True):
             await page.set_viewport_size({"width": PHONE, "height": HEIGHT})
             await page.goto(f"{base_url}/s/{_sign_link(invitation.id)}")
             form = page.locator("form[action$='/sign']")
             button = form.locator("button[type=submit]")
             checkbox = form.locator("input[name=consent]")
-            facts: dict[str, object] = {
+            facts: dict[str, Any] = {
                 "direction": await _direction(page),
                 "form": await form.evaluate(BOX),
                 "button": await button.evaluate(BOX),
@@ -101,24 +103,24 @@ async def test_arabic_signing_page_and_receipt_mirror_at_a_phones_width(settings
 
     arabic, french = seen["ar"], seen["fr"]
     assert arabic["direction"] == "rtl" and french["direction"] == "ltr" and seen["en"]["direction"] == "ltr"
-    form_left, form_right = arabic["form"]  # type: ignore[misc]
+    form_left, form_right = arabic["form"]
     # The submit button's box ends at the form's right edge; at full width it spans the form.
-    assert form_right - arabic["button"][1] < EDGE  # type: ignore[index]
+    assert form_right - arabic["button"][1] < EDGE
     # The consent box comes first in its line: on the right in Arabic, on the left in French.
-    assert form_right - arabic["checkbox"][1] < EDGE  # type: ignore[index]
-    assert french["checkbox"][0] - french["form"][0] < EDGE  # type: ignore[index]
+    assert form_right - arabic["checkbox"][1] < EDGE
+    assert french["checkbox"][0] - french["form"][0] < EDGE
     # The form's heading starts at the right in Arabic (its text ends far from the left edge).
-    assert form_right - arabic["heading"][1] < EDGE and arabic["heading"][0] - form_left > 100  # type: ignore[index]
+    assert form_right - arabic["heading"][1] < EDGE and arabic["heading"][0] - form_left > 100
     # At a desktop's width the button has its own width: on the right in Arabic, the left in French.
-    wide_left, wide_right = arabic["form_wide"]  # type: ignore[misc]
-    button_left, button_right = arabic["button_wide"]  # type: ignore[misc]
+    wide_left, wide_right = arabic["form_wide"]
+    button_left, button_right = arabic["button_wide"]
     assert wide_right - button_right < EDGE and button_left - wide_left > 200
-    assert french["button_wide"][0] - french["form_wide"][0] < EDGE  # type: ignore[index]
+    assert french["button_wide"][0] - french["form_wide"][0] < EDGE
 
     receipt = seen["receipt-ar"]
     assert receipt["direction"] == "rtl" and seen["receipt-fr"]["direction"] == "ltr"
-    _, card_right = receipt["card"]  # type: ignore[misc]
-    assert card_right - receipt["heading"][1] < EDGE  # type: ignore[index]
+    _, card_right = receipt["card"]
+    assert card_right - receipt["heading"][1] < EDGE
     assert receipt["wide"] <= PHONE, "the Arabic receipt scrolls sideways on a phone"
     for name in ("sign-ar-390", "receipt-ar-390", "sign-fr-390", "receipt-fr-390", "sign-en-390"):
         assert (folder / f"{name}.png").stat().st_size > 10_000, f"{name}.png is empty"

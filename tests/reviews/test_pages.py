@@ -344,9 +344,7 @@ async def test_oversized_and_disallowed_files_are_refused_and_the_draft_is_kept(
         f"/r/{token}",
         data=_fields(report_id, csrf, c3=("not_started", "Plan ready.", "www.no-scheme.example")),
     )
-    assert bad_link.status_code == 422 and "“www.no-scheme.example” is not a web link" in seen(
-        bad_link
-    )
+    assert bad_link.status_code == 422 and "“www.no-scheme.example” is not a web link" in seen(bad_link)
     assert "www.no-scheme.example" in seen(bad_link).split("</textarea>")[-2], (
         "the link is shown back to correct"
     )

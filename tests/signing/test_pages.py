@@ -105,7 +105,9 @@ async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, setting
     missing = await site.post(
         f"/s/{token}/sign", data={**form, "signer_title": "", "consent": ""} | {"consent": None}
     )
-    assert missing.status_code == 422 and "Title or position: enter the signer's title or position." in seen(missing)
+    assert missing.status_code == 422 and "Title or position: enter the signer's title or position." in seen(
+        missing
+    )
     forged = await site.post(f"/s/{token}/sign", data={**form, "csrf_token": "forged"})
     assert forged.status_code == 403
     signed = await site.post(f"/s/{token}/sign", data=form, headers={"user-agent": "Mobile Safari"})
@@ -120,7 +122,9 @@ async def test_sign_through_the_page_then_the_link_is_used(site, ts_env, setting
     assert reused.status_code == 409
     assert "already signed" in seen(reused) and "Kwame Mensah" in seen(reused)
     # In the CLDR medium form of the reader's language: "3 Dec 2026, 08:18 UTC".
-    assert f"{signature.signed_at.day} {signature.signed_at:%b %Y}, {signature.signed_at:%H:%M} UTC" in seen(reused)
+    assert f"{signature.signed_at.day} {signature.signed_at:%b %Y}, {signature.signed_at:%H:%M} UTC" in seen(
+        reused
+    )
     again = await site.post(f"/s/{token}/sign", data=form)
     assert again.status_code == 409 and "Kwame Mensah" in seen(again)
     # The workflow's own rejection reaches a caller of the client with its kind and details.
