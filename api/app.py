@@ -32,7 +32,7 @@ from api.context import ApiContext
 from api.csrf import CsrfGuard
 from api.pages import receipts, register, reports, signing
 from api.pages import reviews as review_pages
-from api.pages.tools import PageTools
+from api.pages.tools import AppPageTools
 from api.rate_limits import RateLimits
 from api.security_headers import SecurityHeaders
 from api.templating import PageRenderer
@@ -71,7 +71,7 @@ def create_app(
     )
     https = settings.public_base_url.startswith("https://")
     csrf = CsrfGuard(settings.secret_key, secure_cookie=https, public_base_url=settings.public_base_url)
-    app.state.page_tools = PageTools(pages=PageRenderer(settings.templates_dir), csrf=csrf)
+    app.state.page_tools = AppPageTools(renderer=PageRenderer(settings.templates_dir), csrf=csrf)
     app.state.console = ConsoleTools(
         renderer=ConsoleRenderer(
             settings.templates_dir, csrf=csrf, secret_key=settings.secret_key, secure_cookie=https
@@ -79,7 +79,7 @@ def create_app(
         csrf=csrf,
     )
     # The last added is the outermost: the security headers go on the rate limit's 429s too.
-    app.add_middleware(RateLimits, settings=settings, pages=app.state.page_tools.pages)
+    app.add_middleware(RateLimits, settings=settings, pages=app.state.page_tools.renderer)
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     problems.install(app)
     console_errors.install(

@@ -200,12 +200,6 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _reader_locale(request: Request) -> str | None:
-    """The first language of Accept-Language (the database that knows the contact's is down)."""
-    first = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
-    return first or None
-
-
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
     bug = isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError | InterfaceError)
     if bug and not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
@@ -218,12 +212,8 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
     tools = getattr(request.app.state, "page_tools", None)
     if tools is not None and _wants_page(request):
-        page: HTMLResponse = tools.pages.render(
-            "message.html",
-            locale=_reader_locale(request),
-            status=503,
-            key="error.database",
-            values={"seconds": DATABASE_RETRY_AFTER_SECONDS},
+        page: HTMLResponse = tools.renderer.for_request(request).message(
+            locale=None, status=503, key="error.database", seconds=DATABASE_RETRY_AFTER_SECONDS
         )
         page.headers.update(headers)
         return page

@@ -116,8 +116,8 @@ class RateLimits:
         html = family in ("links", "receipts", "register", "sign_in") and not path.endswith(".json")
         response: Response
         if html:
-            response = self.pages.message(
-                locale=_first_language(request.headers.get("accept-language", "")),
+            response = self.pages.for_request(request).message(
+                locale=None,
                 status=429,
                 key="rate.limited",
                 seconds=retry_after,
@@ -135,12 +135,6 @@ class RateLimits:
                 headers=headers,
             )
         await response(scope, _empty_receive, send)
-
-
-def _first_language(accept_language: str) -> str | None:
-    """The first language tag of an Accept-Language header ('fr' of 'fr-FR,fr;q=0.9')."""
-    first = accept_language.split(",")[0].split(";")[0].strip()
-    return first or None
 
 
 async def _empty_receive() -> Message:

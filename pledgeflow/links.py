@@ -28,9 +28,11 @@ class TamperedLink(LinkError):
 class ExpiredLink(LinkError):
     """The link's expiry has passed."""
 
-    def __init__(self, expired_at: datetime) -> None:
+    def __init__(self, expired_at: datetime, subject_id: int | None = None) -> None:
         super().__init__(f"link expired at {expired_at.isoformat()}")
         self.expired_at = expired_at
+        # Genuine but late: whom it was for is known, so its page can be in their language.
+        self.subject_id = subject_id
 
 
 class WrongPurpose(LinkError):
@@ -96,5 +98,5 @@ class LinkSigner:
         if claims.purpose is not purpose:
             raise WrongPurpose(f"this link is for '{claims.purpose}', not '{purpose}'")
         if (now or datetime.now(UTC)) >= claims.expires_at:
-            raise ExpiredLink(claims.expires_at)
+            raise ExpiredLink(claims.expires_at, claims.subject_id)
         return claims

@@ -75,6 +75,7 @@ def receipt_page(receipt_id: str, session: SessionDep, tools: ToolsDep) -> HTMLR
     return tools.pages.render(
         "signing/receipt.html",
         locale=None,
+        country=receipt.organisation_country or None,
         receipt=receipt,
         signed_text={
             "language": receipt.pledge_language,

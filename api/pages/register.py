@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
@@ -56,11 +56,9 @@ class RegisterPublic(BaseModel):
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
-def register_index(request: Request, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
-    """Public campaigns and their registers."""
-    return tools.pages.render(
-        "register/index.html", locale=request.query_params.get("lang"), campaigns=registry.listed(session)
-    )
+def register_index(session: SessionDep, tools: ToolsDep) -> HTMLResponse:
+    """Public campaigns and their registers (in the language of `?lang=`, else Accept-Language)."""
+    return tools.pages.render("register/index.html", locale=None, campaigns=registry.listed(session))
 
 
 @router.get("/{register_key}.json", response_model=RegisterPublic, responses=ERRORS_READ)
@@ -71,13 +69,12 @@ def register_json(register_key: str, session: SessionDep) -> RegisterPublic:
 
 
 @router.get("/{register_key}", response_class=HTMLResponse, include_in_schema=False)
-def register_page(register_key: str, request: Request, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
-    """The register as a page anyone can open."""
-    locale = request.query_params.get("lang")
+def register_page(register_key: str, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
+    """The register as a page anyone can open (in the language of `?lang=`, else Accept-Language)."""
     try:
         entry = registry.register(session, registry.by_key(session, register_key))
     except NotFound:
-        return tools.pages.message(locale=locale, status=404, key="register.unknown")
+        return tools.pages.message(locale=None, status=404, key="register.unknown")
     return tools.pages.render(
-        "register/register.html", locale=locale, register=entry, key=register_key, language_name=language_name
+        "register/register.html", locale=None, register=entry, key=register_key, language_name=language_name
     )

@@ -8,7 +8,10 @@ already typed. What the page shows and the checks behind it are in `services.rev
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlmodel import Session
@@ -26,7 +29,6 @@ from models.report import ReportStatus
 from pledgeflow.db import session_scope
 from pledgeflow.errors import Conflict, InvalidInput, NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkClaims, LinkPurpose
-from services.notifications.reviews import local_time
 from services.reviews import pages as report_pages
 from services.reviews import reports
 from services.reviews.pages import Entry, Problem, ReportPage, Submission, Upload
@@ -50,11 +52,37 @@ def text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def moments(page: ReportPage) -> dict[str, Any]:
+    """The version's days and moments, shown in the reader's language and the campaign's zone."""
+    report, zone = page.report, ZoneInfo(page.zone)
+    return {
+        "zone": zone,
+        "period_start": report.period_start.astimezone(zone).date(),
+        "period_end": (report.period_end - timedelta(seconds=1)).astimezone(zone).date(),
+        "due_at": report.due_at,
+        "submitted_at": report.submitted_at,
+        "decided_at": report.decided_at,
+    }
+
+
+def coordinator(contact_suffix: str) -> str:
+    """The coordinator's address out of the services' ' (coordinator@...)' suffix ('' when none)."""
+    return contact_suffix.strip().removeprefix("(").removesuffix(")")
+
+
+def _contact_locale(session: Session, report_id: int) -> str | None:
+    """The language of the contact an (expired) report link was made for, if the report exists."""
+    page = report_pages.load(session, report_id)
+    return page.view.contact.locale if page else None
+
+
 def open_report(
     token: str, purpose: LinkPurpose, session: Session, context: ApiContext, tools: PageTools
 ) -> tuple[LinkClaims, ReportPage] | Response:
     """The report behind a usable link, or the page that says why the link cannot be used."""
-    claims = read_link(tools, context, token, purpose)
+    # A review link is a reviewer's, not the contact's: its expiry page follows the reader's browser.
+    locale_of = (lambda i: _contact_locale(session, i)) if purpose is LinkPurpose.report else None
+    claims = read_link(tools, context, token, purpose, locale_of=locale_of)
     if isinstance(claims, Response):
         return claims
     page = report_pages.load(session, claims.subject_id)
@@ -79,7 +107,8 @@ def _report_page(
     template = page.settings.template
     response = tools.pages.render(
         "reviews/report.html",
-        locale=request.query_params.get("lang") or page.view.contact.locale,
+        locale=page.view.contact.locale,
+        country=page.view.organisation.country,
         status=status,
         token=token,
         csrf_field=FIELD,
@@ -93,7 +122,7 @@ def _report_page(
         max_file_mb=template.max_file_mb,
         accept=",".join(template.allowed_types),
         accepted_types=report_pages.type_names(template.allowed_types),
-        **report_pages.shown(session, page),
+        **{**report_pages.shown(session, page), **moments(page)},
     )
     tools.csrf.set_cookie(response, cookie_value)
     return response
@@ -116,15 +145,17 @@ def _refused_page(
 
 def _closed_report_page(tools: PageTools, session: Session, page: ReportPage) -> HTMLResponse | None:
     """The page for a report that is no longer filled in through this link, or None."""
-    report, locale = page.report, page.view.contact.locale
+    report, locale, country = page.report, page.view.contact.locale, page.view.organisation.country
     if report.status is ReportStatus.sent_back:
         return tools.pages.message(
             locale=locale,
+            country=country,
+            zone=page.zone,
             status=410,
             key="report.superseded",
             version=report.version,
             latest=report_pages.newest_version(session, report),
-            date=local_time(report.decided_at, page.zone),
+            date=report.decided_at,
         )
     if report.status is ReportStatus.draft and page.view.campaign.status in (
         CampaignStatus.cancelled,
@@ -132,6 +163,7 @@ def _closed_report_page(tools: PageTools, session: Session, page: ReportPage) ->
     ):
         return tools.pages.message(
             locale=locale,
+            country=country,
             status=410,
             key=f"link.{page.view.campaign.status.value}",
             campaign=page.view.campaign.title,
@@ -175,10 +207,12 @@ def _locked_page(tools: PageTools, page: ReportPage) -> HTMLResponse:
     report = page.report
     return tools.pages.message(
         locale=page.view.contact.locale,
+        country=page.view.organisation.country,
+        zone=page.zone,
         status=409,
         key="report.locked",
         version=report.version,
-        date=local_time(report.submitted_at, page.zone),
+        date=report.submitted_at,
     )
 
 
@@ -192,7 +226,12 @@ def _save(
             return tools.pages.message(locale=None, status=404, key="report.unknown")
         report, locale = page.report, page.view.contact.locale
         if text(form, "report_id") != str(report.id):
-            return tools.pages.message(locale=locale, status=403, key="report.other_organisation")
+            return tools.pages.message(
+                locale=locale,
+                country=page.view.organisation.country,
+                status=403,
+                key="report.other_organisation",
+            )
         closed = _closed_report_page(tools, session, page)
         if closed is not None:
             return closed
@@ -256,15 +295,16 @@ def _lock(
         return submission.locked_at(report)
 
 
-def _cycle_closed(tools: PageTools, submission: Submission, reason: str) -> HTMLResponse:
+def _cycle_closed(tools: PageTools, submission: Submission, phase: str) -> HTMLResponse:
     return tools.pages.message(
         locale=submission.locale,
+        zone=submission.zone,
         status=409,
         key="report.locked" if submission.locked else "report.cycle_closed",
-        reason=reason,
-        contact=submission.contact,
+        reason=phase,
+        contact=coordinator(submission.contact),
         version=submission.version,
-        date=local_time(submission.submitted_at, submission.zone),
+        date=submission.submitted_at,
     )
 
 
@@ -291,22 +331,17 @@ async def _tell_cycle(context: ApiContext, tools: PageTools, submission: Submiss
             status=409,
             key="report.not_forwarded",
             reason=exc.detail,
-            contact=submission.contact,
+            contact=coordinator(submission.contact),
         )
-    return tools.pages.render(
-        "done.html",
+    return tools.pages.done(
         locale=submission.locale,
+        zone=submission.zone,
         key="done.report_submitted_on_time" if submission.on_time else "done.report_submitted_late",
-        values={
-            "organisation": submission.organisation_name,
-            "cycle": submission.cycle,
-            "version": submission.version,
-            "date": local_time(submission.submitted_at, submission.zone),
-            "due": local_time(submission.due_at, submission.zone),
-        },
-        receipt_id="",
-        signed_at="",
-        pledge_sha256="",
+        organisation=submission.organisation_name,
+        cycle=submission.cycle,
+        version=submission.version,
+        date=submission.submitted_at,
+        due=submission.due_at,
     )
 
 
@@ -331,6 +366,7 @@ async def save_report(token: str, request: Request, context: ContextDep, tools: 
     if isinstance(claims, Response):
         return claims
     form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    tools.pages.answer_in(text(form, "lang"), page=f"/r/{token}")
     if not tools.csrf.check(request, token, text(form, FIELD)):
         return tools.pages.message(locale=None, status=403, key="form.csrf")
     saved = await run_in_threadpool(_save, request, tools, context, token, claims.subject_id, form)
@@ -342,9 +378,9 @@ async def save_report(token: str, request: Request, context: ContextDep, tools: 
         body_key = "report.submit_pending_body" if saved.locked else "report.unavailable_body"
         return tools.pages.unavailable(locale=saved.locale, body_key=body_key)
     except NotFound:
-        return _cycle_closed(tools, saved, "not running")
+        return _cycle_closed(tools, saved, "not_running")
     if cycle.phase != "awaiting_report" or cycle.report_id != saved.report_id:
-        return _cycle_closed(tools, saved, cycle.phase.replace("_", " "))
+        return _cycle_closed(tools, saved, cycle.phase)
     if not saved.locked:
         locked = await run_in_threadpool(_lock, request, tools, context, token, saved)
         if isinstance(locked, Response):

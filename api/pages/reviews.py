@@ -16,15 +16,13 @@ from starlette.responses import HTMLResponse, Response
 from api.context import ApiContext
 from api.csrf import FIELD
 from api.deps import ContextDep, ReadSessionDep, RecordId
-from api.pages.reports import MAX_FORM_FIELDS, cycle_view, download, open_report, text
+from api.pages.reports import MAX_FORM_FIELDS, cycle_view, download, moments, open_report, text
 from api.pages.tools import PageTools, ToolsDep
 from models.common import utcnow
 from models.report import ReportStatus
 from pledgeflow.db import read_only, session_scope
 from pledgeflow.errors import Conflict, Forbidden, InvalidInput, NotFound, PledgeflowError, Unavailable
 from pledgeflow.links import LinkPurpose
-from services.notifications import COORDINATOR_LOCALE
-from services.notifications.reviews import local_time
 from services.reviews import pages as report_pages
 from services.reviews import reports
 from services.reviews.pages import Decision, DecisionRefused, Problem, ReportPage
@@ -32,6 +30,9 @@ from workflows import client as workflow_client
 from workflows.review_messages import ReportDecided, ReviewCycleView
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+
+# Reviewers are staff, not contacts: their pages follow `?lang=` and Accept-Language, else English.
+REVIEWER_LOCALE: str | None = None
 
 
 def _open_review(
@@ -48,7 +49,7 @@ def _open_review(
         reports.require_reviewer(session, page.report, claims.actor)
     except Forbidden:
         return tools.pages.message(
-            locale=COORDINATOR_LOCALE, status=403, key="review.not_reviewer", reviewer=claims.actor or "?"
+            locale=REVIEWER_LOCALE, status=403, key="review.not_reviewer", reviewer=claims.actor or "?"
         )
     return claims.actor.lower(), page
 
@@ -72,7 +73,7 @@ def _review_page(
     earlier = {e.key: e.comment for e in entries} if page.report.status is ReportStatus.submitted else {}
     response = tools.pages.render(
         "reviews/review.html",
-        locale=request.query_params.get("lang") or COORDINATOR_LOCALE,
+        locale=REVIEWER_LOCALE,
         status=status,
         token=token,
         csrf_field=FIELD,
@@ -85,7 +86,7 @@ def _review_page(
         note=note,
         reviewer=reviewer,
         decidable=page.report.status is ReportStatus.submitted,
-        **report_pages.shown(session, page),
+        **{**report_pages.shown(session, page), **moments(page)},
     )
     tools.csrf.set_cookie(response, cookie_value)
     return response
@@ -107,7 +108,7 @@ def review_form(
 
 def _not_submitted(tools: PageTools, page: ReportPage) -> HTMLResponse:
     return tools.pages.message(
-        locale=COORDINATOR_LOCALE,
+        locale=REVIEWER_LOCALE,
         status=409,
         key="review.not_submitted",
         organisation=page.view.organisation.name,
@@ -118,12 +119,14 @@ def _not_submitted(tools: PageTools, page: ReportPage) -> HTMLResponse:
 def _decided(tools: PageTools, page: ReportPage) -> HTMLResponse:
     report = page.report
     return tools.pages.message(
-        locale=COORDINATOR_LOCALE,
+        locale=REVIEWER_LOCALE,
+        zone=page.zone,
         status=409,
-        key="review.decided",
+        key="review.decided_accepted"
+        if report.status is ReportStatus.accepted
+        else "review.decided_sent_back",
         reviewer=report.decided_by or "",
-        date=local_time(report.decided_at, page.zone),
-        status_name=report.status.value.replace("_", " "),
+        date=report.decided_at,
     )
 
 
@@ -138,7 +141,7 @@ def _check_decision(
         reviewer, page = opened
         report = page.report
         if text(form, "report_id") != str(report.id):
-            return tools.pages.message(locale=COORDINATOR_LOCALE, status=403, key="report.other_organisation")
+            return tools.pages.message(locale=REVIEWER_LOCALE, status=403, key="report.other_organisation")
         if report.status in (ReportStatus.accepted, ReportStatus.sent_back):
             return _decided(tools, page)
         if report.status is not ReportStatus.submitted:
@@ -197,7 +200,7 @@ def _record_decision(
         except Forbidden:
             session.rollback()
             return tools.pages.message(
-                locale=COORDINATOR_LOCALE, status=403, key="review.not_reviewer", reviewer=decision.reviewer
+                locale=REVIEWER_LOCALE, status=403, key="review.not_reviewer", reviewer=decision.reviewer
             )
     return None
 
@@ -206,8 +209,9 @@ def _record_decision(
 async def decide_report(token: str, request: Request, context: ContextDep, tools: ToolsDep) -> Response:
     """Record the reviewer's decision, then tell the review cycle."""
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    tools.pages.answer_in(text(form, "lang"), page=f"/rv/{token}")
     if not tools.csrf.check(request, token, text(form, FIELD)):
-        return tools.pages.message(locale=COORDINATOR_LOCALE, status=403, key="form.csrf")
+        return tools.pages.message(locale=REVIEWER_LOCALE, status=403, key="form.csrf")
     checked = await run_in_threadpool(_check_decision, request, tools, context, token, form)
     if isinstance(checked, Response):
         return checked
@@ -216,15 +220,15 @@ async def decide_report(token: str, request: Request, context: ContextDep, tools
             context, checked.campaign_id, checked.organisation_id, checked.cycle
         )
     except Unavailable:
-        return tools.pages.unavailable(locale=COORDINATOR_LOCALE, body_key="review.unavailable_body")
+        return tools.pages.unavailable(locale=REVIEWER_LOCALE, body_key="review.unavailable_body")
     except NotFound:
         cycle = None
     if cycle is None or cycle.phase != "awaiting_review" or cycle.report_id != checked.report_id:
         return tools.pages.message(
-            locale=COORDINATOR_LOCALE,
+            locale=REVIEWER_LOCALE,
             status=409,
             key="review.closed",
-            phase=cycle.phase.replace("_", " ") if cycle else "not running",
+            phase=cycle.phase if cycle else "not_running",
         )
     refused = await run_in_threadpool(_record_decision, request, tools, context, token, checked)
     if refused is not None:
@@ -238,19 +242,14 @@ async def decide_report(token: str, request: Request, context: ContextDep, tools
             ReportDecided(report_id=checked.report_id, accepted=checked.accept, reviewer=checked.reviewer),
         )
     except Unavailable:
-        return tools.pages.unavailable(locale=COORDINATOR_LOCALE, body_key="review.pending_body")
+        return tools.pages.unavailable(locale=REVIEWER_LOCALE, body_key="review.pending_body")
     except PledgeflowError as exc:
-        return tools.pages.message(
-            locale=COORDINATOR_LOCALE, status=409, key="review.closed", phase=exc.detail
-        )
-    return tools.pages.render(
-        "done.html",
-        locale=COORDINATOR_LOCALE,
+        return tools.pages.message(locale=REVIEWER_LOCALE, status=409, key="review.closed", phase=exc.detail)
+    return tools.pages.done(
+        locale=REVIEWER_LOCALE,
         key="done.report_accepted" if checked.accept else "done.report_sent_back",
-        values={"organisation": checked.organisation_name, "version": checked.version},
-        receipt_id="",
-        signed_at="",
-        pledge_sha256="",
+        organisation=checked.organisation_name,
+        version=checked.version,
     )
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +27,8 @@ from temporalio.client import Client
 from api.context import ApiContext
 from api.csrf import FIELD
 from api.deps import ContextDep, ReadSessionDep
+from api.pages import form_errors
+from api.pages.form_errors import FieldError
 from api.pages.tools import PageTools, ToolsDep, read_link
 from models.campaign import CampaignStatus
 from models.common import utcnow
@@ -54,61 +57,74 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _contact_suffix(view: InvitationView) -> str:
-    email = view.campaign.coordinator_email
-    return f" ({email})" if email else ""
+def _coordinator(view: InvitationView) -> str:
+    """The coordinator's address, for the pages that say whom to ask ('' when the campaign has none)."""
+    return view.campaign.coordinator_email or ""
 
 
-def _date(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+def _signed_at(value: object) -> datetime | None:
+    """The moment of a signature as the workflow's rejection gives it (ISO text), or None."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _closed_link_page(tools: PageTools, session: ReadSessionDep, view: InvitationView) -> HTMLResponse | None:
     """The page for a link that can no longer be used, or None while it is open."""
-    locale = view.contact.locale
+    locale, country = view.contact.locale, view.organisation.country
     invitation = view.invitation
     if view.campaign.status is CampaignStatus.cancelled:
         return tools.pages.message(
-            locale=locale, status=410, key="link.cancelled", campaign=view.campaign.title
+            locale=locale, country=country, status=410, key="link.cancelled", campaign=view.campaign.title
         )
     if view.campaign.status is CampaignStatus.closed and invitation.status is not InvitationStatus.signed:
-        return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
+        return tools.pages.message(
+            locale=locale, country=country, status=410, key="link.closed", campaign=view.campaign.title
+        )
     if invitation.status is InvitationStatus.signed:
         signature = signatures.for_invitation(session, invitation.id or 0)
         return tools.pages.message(
             locale=locale,
+            country=country,
             status=409,
+            zone=view.campaign.timezone,
             key="link.signed",
             name=signature.signer_name if signature else view.contact.name,
             organisation=view.organisation.name,
-            date=_date(signature.signed_at if signature else invitation.responded_at),
+            date=signature.signed_at if signature else invitation.responded_at,
         )
     if invitation.status is InvitationStatus.declined:
         return tools.pages.message(
             locale=locale,
+            country=country,
             status=409,
-            key="link.declined",
-            date=_date(invitation.responded_at),
-            contact=_contact_suffix(view),
+            zone=view.campaign.timezone,
+            key="link.declined" if invitation.responded_at else "link.declined_now",
+            date=invitation.responded_at,
+            contact=_coordinator(view),
         )
     if invitation.status is InvitationStatus.delegated:
-        return tools.pages.message(locale=locale, status=410, key="link.delegated")
+        return tools.pages.message(locale=locale, country=country, status=410, key="link.delegated")
     if invitation.status is InvitationStatus.expired:
         return tools.pages.message(
             locale=locale,
+            country=country,
             status=410,
-            key="link.expired",
-            date=_date(invitation.responded_at),
-            contact=_contact_suffix(view),
+            zone=view.campaign.timezone,
+            key="link.expired" if invitation.responded_at else "link.expired_now",
+            date=invitation.responded_at,
+            contact=_coordinator(view),
         )
     if invitation.status in (InvitationStatus.pending, InvitationStatus.sent, InvitationStatus.unresponsive):
         return None
     return tools.pages.message(
         locale=locale,
+        country=country,
         status=409,
         key="link.not_open",
-        status_name=invitation.status.value,
-        contact=_contact_suffix(view),
+        state=invitation.status.value,
+        contact=_coordinator(view),
     )
 
 
@@ -117,6 +133,7 @@ def _closed_withdraw_page(tools: PageTools, view: InvitationView) -> HTMLRespons
     if view.campaign.status in (CampaignStatus.cancelled, CampaignStatus.closed):
         return tools.pages.message(
             locale=view.contact.locale,
+            country=view.organisation.country,
             status=410,
             key=f"link.{view.campaign.status.value}",
             campaign=view.campaign.title,
@@ -124,18 +141,27 @@ def _closed_withdraw_page(tools: PageTools, view: InvitationView) -> HTMLRespons
     if view.invitation.status is not InvitationStatus.signed:
         return tools.pages.message(
             locale=view.contact.locale,
+            country=view.organisation.country,
             status=409,
             key="link.not_signed",
-            status_name=view.invitation.status.value,
+            state=view.invitation.status.value,
         )
     return None
+
+
+def _contact_locale(session: ReadSessionDep, invitation_id: int) -> str | None:
+    """The language of the contact an (expired) link was made for, if the invitation still exists."""
+    try:
+        return invitations.view(session, invitation_id).contact.locale
+    except NotFound:
+        return None
 
 
 def _open_link(
     token: str, purpose: LinkPurpose, session: ReadSessionDep, context: ApiContext, tools: PageTools
 ) -> InvitationView | HTMLResponse:
     """The invitation behind a usable signing or withdrawal link, or the page that says why not."""
-    claims = read_link(tools, context, token, purpose)
+    claims = read_link(tools, context, token, purpose, locale_of=lambda i: _contact_locale(session, i))
     if isinstance(claims, HTMLResponse):
         return claims
     try:
@@ -177,7 +203,7 @@ def _sign_page(
     view: InvitationView,
     *,
     status: int = 200,
-    errors: list[str] | None = None,
+    errors: list[FieldError] | None = None,
     form: dict[str, str] | None = None,
     text: str | None = None,
 ) -> HTMLResponse:
@@ -186,7 +212,8 @@ def _sign_page(
     shown = _shown_text(request, view, text)
     response = tools.pages.render(
         "signing/sign.html",
-        locale=request.query_params.get("lang") or view.contact.locale,
+        locale=view.contact.locale,
+        country=view.organisation.country,
         status=status,
         token=token,
         csrf_field=FIELD,
@@ -238,35 +265,42 @@ def _record_first_opening(context: ApiContext, invitation_id: int) -> None:
         log.warning("the first opening of invitation %s was not recorded: %s", invitation_id, exc)
 
 
-def _rejection_page(tools: PageTools, view: InvitationView, error: PledgeflowError) -> HTMLResponse | str:
-    """A page for a rejection that ends the flow, or the message to show on the form again."""
+def _rejection_page(
+    tools: PageTools, view: InvitationView, error: PledgeflowError
+) -> HTMLResponse | FieldError:
+    """A page for a rejection that ends the flow, or the error to show on the form again."""
     kind, message = error.kind, error.detail
-    locale = view.contact.locale
+    locale, country, contact = view.contact.locale, view.organisation.country, _coordinator(view)
     if kind == Rejection.invalid:
-        return message
+        return FieldError("", form_errors.REFUSED, {"reason": message})
     if kind == Rejection.already_signed:
+        signed_at = _signed_at(error.details.get("signed_at"))
         return tools.pages.message(
             locale=locale,
+            country=country,
             status=409,
+            zone=view.campaign.timezone,
             key="link.signed",
-            name=error.details.get("signer_name", ""),
+            name=str(error.details.get("signer_name", "")),
             organisation=view.organisation.name,
-            date=str(error.details.get("signed_at", ""))[:16].replace("T", " ") + " UTC",
+            date=signed_at or "—",
         )
     if kind == Rejection.already_declined:
         return tools.pages.message(
-            locale=locale, status=409, key="link.declined", date="", contact=_contact_suffix(view)
+            locale=locale, country=country, status=409, key="link.declined_now", contact=contact
         )
     if kind == Rejection.stale_link:
-        return tools.pages.message(locale=locale, status=410, key="link.delegated")
+        return tools.pages.message(locale=locale, country=country, status=410, key="link.delegated")
     if kind == Rejection.expired:
         return tools.pages.message(
-            locale=locale, status=410, key="link.expired", date="", contact=_contact_suffix(view)
+            locale=locale, country=country, status=410, key="link.expired_now", contact=contact
         )
     if kind == Rejection.closed:
-        return tools.pages.message(locale=locale, status=410, key="link.closed", campaign=view.campaign.title)
+        return tools.pages.message(
+            locale=locale, country=country, status=410, key="link.closed", campaign=view.campaign.title
+        )
     return tools.pages.message(
-        locale=locale, status=409, key="link.not_open", status_name=message, contact=_contact_suffix(view)
+        locale=locale, country=country, status=409, key="link.not_open", state=message, contact=contact
     )
 
 
@@ -276,7 +310,7 @@ async def _guarded_update(
     view: InvitationView,
     update: Callable[[Client, int, int, R], Awaitable[T]],
     request: R,
-) -> T | HTMLResponse | str:
+) -> T | HTMLResponse | FieldError:
     """Run one of the pledge workflow's updates; a rejection or Temporal trouble becomes a page."""
     try:
         client = await context.temporal()
@@ -284,7 +318,9 @@ async def _guarded_update(
     except NotFound as exc:
         if exc.kind is not None:
             return _rejection_page(tools, view, exc)
-        return tools.pages.message(locale=view.contact.locale, status=404, key="link.unknown")
+        return tools.pages.message(
+            locale=view.contact.locale, country=view.organisation.country, status=404, key="link.unknown"
+        )
     except Unavailable:
         return tools.pages.unavailable(locale=view.contact.locale, body_key="error.unavailable_body")
     except PledgeflowError as exc:
@@ -292,7 +328,9 @@ async def _guarded_update(
 
 
 def _csrf_failure(tools: PageTools, view: InvitationView) -> HTMLResponse:
-    return tools.pages.message(locale=view.contact.locale, status=403, key="form.csrf")
+    return tools.pages.message(
+        locale=view.contact.locale, country=view.organisation.country, status=403, key="form.csrf"
+    )
 
 
 @router.post("/s/{token}/sign", response_class=HTMLResponse)
@@ -308,8 +346,10 @@ async def sign(
     publish_name: Annotated[str | None, Form()] = None,
     pledge_language: Annotated[str, Form(max_length=35)] = "",
     csrf_token: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Sign on behalf of the organisation, the text in the language chosen; answers with the receipt."""
+    tools.pages.answer_in(lang, page=f"/s/{token}")
     opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
@@ -319,17 +359,21 @@ async def sign(
     form = {"signer_name": signer_name, "signer_title": signer_title}
     problems = []
     if not signer_name.strip():
-        problems.append("full name is required")
+        problems.append(FieldError("signer_name", form_errors.NAME_REQUIRED))
     if not signer_title.strip():
-        problems.append("title is required")
+        problems.append(FieldError("signer_title", form_errors.TITLE_REQUIRED))
     if consent is None:
-        problems.append("consent must be given to sign")
+        problems.append(
+            FieldError("consent", form_errors.CONSENT_REQUIRED, {"organisation": view.organisation.name})
+        )
     # The text signed is the one the form showed; a language the version lacks is not guessed.
     signed = view.pledge.original_text()
     if pledge_language in view.pledge.languages():
         signed = view.pledge.exact_text(pledge_language) or signed
     elif pledge_language:
-        problems.append(f"the pledge has no '{pledge_language}' text; choose one of the texts shown")
+        problems.append(
+            FieldError("pledge_language", form_errors.PLEDGE_LANGUAGE_UNKNOWN, {"language": pledge_language})
+        )
     if problems:
         return _sign_page(
             request, tools, token, view, status=422, errors=problems, form=form, text=signed.language
@@ -353,19 +397,21 @@ async def sign(
             consent=True,
         ),
     )
-    if isinstance(outcome, str):
+    if isinstance(outcome, FieldError):
         return _sign_page(
             request, tools, token, view, status=422, errors=[outcome], form=form, text=signed.language
         )
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render(
-        "done.html",
+    return tools.pages.done(
         locale=view.contact.locale,
+        country=view.organisation.country,
+        zone=view.campaign.timezone,
         key="done.signed",
-        values={"name": signer_name.strip(), "organisation": view.organisation.name},
+        name=signer_name.strip(),
+        organisation=view.organisation.name,
         receipt_id=outcome.receipt_id,
-        signed_at=_date(outcome.signed_at),
+        signed_at=outcome.signed_at,
         pledge_sha256=signed.sha256,
     )
 
@@ -379,8 +425,10 @@ async def decline(
     tools: ToolsDep,
     reason: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Decline with a reason; the coordinator is told."""
+    tools.pages.answer_in(lang, page=f"/s/{token}")
     opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
@@ -388,7 +436,8 @@ async def decline(
     if not tools.csrf.check(request, token, csrf_token):
         return _csrf_failure(tools, view)
     if not reason.strip():
-        return _sign_page(request, tools, token, view, status=422, errors=["a reason is required to decline"])
+        errors = [FieldError("reason", form_errors.DECLINE_REASON_REQUIRED)]
+        return _sign_page(request, tools, token, view, status=422, errors=errors)
     session.close()
     outcome = await _guarded_update(
         context,
@@ -397,18 +446,12 @@ async def decline(
         workflow_client.decline,
         DeclineRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
-    if isinstance(outcome, str):
+    if isinstance(outcome, FieldError):
         return _sign_page(request, tools, token, view, status=422, errors=[outcome], form={"reason": reason})
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render(
-        "done.html",
-        locale=view.contact.locale,
-        key="done.declined",
-        values={},
-        receipt_id="",
-        signed_at="",
-        pledge_sha256="",
+    return tools.pages.done(
+        locale=view.contact.locale, country=view.organisation.country, key="done.declined"
     )
 
 
@@ -423,8 +466,10 @@ async def delegate(
     delegate_email: Annotated[str, Form()] = "",
     delegate_title: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Hand the invitation to a colleague, who gets a fresh link; this one stops working."""
+    tools.pages.answer_in(lang, page=f"/s/{token}")
     opened = await run_in_threadpool(_open_link, token, LinkPurpose.sign, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
@@ -438,14 +483,17 @@ async def delegate(
     }
     problems = []
     if not delegate_name.strip():
-        problems.append("the colleague's name is required")
+        problems.append(FieldError("delegate_name", form_errors.DELEGATE_NAME_REQUIRED))
     try:
         email = validate_email(delegate_email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        problems.append(f"the colleague's email '{delegate_email}' is not valid: {exc}")
+    except EmailNotValidError:
+        # email_validator explains in English only: the page says which field and shows what was typed.
+        problems.append(
+            FieldError("delegate_email", form_errors.DELEGATE_EMAIL_INVALID, {"email": delegate_email})
+        )
         email = ""
     if email and email == view.contact.email.lower():
-        problems.append("the colleague's email is your own; name someone else")
+        problems.append(FieldError("delegate_email", form_errors.DELEGATE_EMAIL_OWN))
     if problems:
         return _sign_page(request, tools, token, view, status=422, errors=problems, form=form)
     session.close()
@@ -462,18 +510,12 @@ async def delegate(
             locale=view.contact.locale,
         ),
     )
-    if isinstance(outcome, str):
+    if isinstance(outcome, FieldError):
         return _sign_page(request, tools, token, view, status=422, errors=[outcome], form=form)
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render(
-        "done.html",
-        locale=view.contact.locale,
-        key="done.delegated",
-        values={"email": email},
-        receipt_id="",
-        signed_at="",
-        pledge_sha256="",
+    return tools.pages.done(
+        locale=view.contact.locale, country=view.organisation.country, key="done.delegated", email=email
     )
 
 
@@ -484,13 +526,14 @@ def _withdraw_page(
     view: InvitationView,
     *,
     status: int = 200,
-    errors: list[str] | None = None,
+    errors: list[FieldError] | None = None,
     reason: str = "",
 ) -> HTMLResponse:
     cookie_value, csrf_field = tools.csrf.issue(request, token)
     response = tools.pages.render(
         "signing/withdraw.html",
         locale=view.contact.locale,
+        country=view.organisation.country,
         status=status,
         token=token,
         csrf_field=FIELD,
@@ -525,8 +568,10 @@ async def withdraw(
     tools: ToolsDep,
     reason: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Record the withdrawal through the pledge workflow; the coordinator is told."""
+    tools.pages.answer_in(lang, page=f"/w/{token}")
     opened = await run_in_threadpool(_open_link, token, LinkPurpose.withdraw, session, context, tools)
     if isinstance(opened, HTMLResponse):
         return opened
@@ -534,9 +579,8 @@ async def withdraw(
     if not tools.csrf.check(request, token, csrf_token):
         return _csrf_failure(tools, view)
     if not reason.strip():
-        return _withdraw_page(
-            request, tools, token, view, status=422, errors=["a reason is required to withdraw"]
-        )
+        errors = [FieldError("reason", form_errors.WITHDRAW_REASON_REQUIRED)]
+        return _withdraw_page(request, tools, token, view, status=422, errors=errors)
     session.close()
     outcome = await _guarded_update(
         context,
@@ -545,16 +589,10 @@ async def withdraw(
         workflow_client.withdraw,
         WithdrawRequest(invitation_id=view.invitation.id or 0, reason=reason.strip()),
     )
-    if isinstance(outcome, str):
+    if isinstance(outcome, FieldError):
         return _withdraw_page(request, tools, token, view, status=422, errors=[outcome], reason=reason)
     if isinstance(outcome, HTMLResponse):
         return outcome
-    return tools.pages.render(
-        "done.html",
-        locale=view.contact.locale,
-        key="done.withdrawn",
-        values={},
-        receipt_id="",
-        signed_at="",
-        pledge_sha256="",
+    return tools.pages.done(
+        locale=view.contact.locale, country=view.organisation.country, key="done.withdrawn"
     )

@@ -25,6 +25,7 @@ from services import campaigns, invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.helpers import app_without_temporal, asgi_client, settings_without_temporal
+from tests.i18n.page_text import seen
 from tests.system import test_migrations
 from workflows.pledge_messages import Signer
 
@@ -462,7 +463,7 @@ async def test_a_rename_after_signing_leaves_receipt_register_and_signatures_as_
 
     receipt = (await api.get("/receipts/PF-SIGNED-1.json")).json()
     assert (receipt["organisation_name"], receipt["organisation_country"]) == ("Organisation 1", "GH")
-    page = (await api.get("/receipts/PF-SIGNED-1")).text
+    page = seen(await api.get("/receipts/PF-SIGNED-1"))
     assert "Organisation 1 (GH) signed the pledge" in page and "Renamed Later" not in page
     register = (await api.get(f"/register/{key}.json")).json()
     assert [(s["organisation"], s["kind"], s["country"], s["signer"]) for s in register["signatories"]] == [

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models.report import Evidence
 from models.review import ReportTemplate
 from services.reviews.evidence_types import sniff
+from tests.i18n.page_text import seen
 from tests.reviews import records as rr
 from tests.reviews.test_pages import _app, _fields, _form
 
@@ -146,7 +147,7 @@ async def test_an_executable_declared_as_a_pdf_is_refused_naming_its_real_type(s
         site, db, files=[("files.c1", ("fees.pdf", b"MZ\x90\x00\x03\x00", "application/pdf"))]
     )
     assert answer.status_code == 415, answer.text
-    assert "fees.pdf is of type application/x-msdownload, which is not accepted" in answer.text
+    assert "fees.pdf is of type application/x-msdownload, which is not accepted" in seen(answer)
     assert "Commitment 1" in answer.text
     assert _stored(db, report_id) == []
 
@@ -156,7 +157,7 @@ async def test_content_of_no_known_type_is_refused(site, db):
         site, db, files=[("files.c1", ("photo.png", b"\x00\x01\x02\x03binary", "image/png"))]
     )
     assert answer.status_code == 415, answer.text
-    assert "photo.png is of type application/octet-stream, which is not accepted" in answer.text
+    assert "photo.png is of type application/octet-stream, which is not accepted" in seen(answer)
     assert _stored(db, report_id) == []
 
 
@@ -165,7 +166,7 @@ async def test_text_is_refused_where_only_pdf_is_accepted(site, db):
         site, db, files=[("files.c1", ("scan.pdf", HTML, "application/pdf"))], allowed=["application/pdf"]
     )
     assert answer.status_code == 415, answer.text
-    assert "scan.pdf is of type text/plain, which is not accepted (PDF)" in answer.text
+    assert "scan.pdf is of type text/plain, which is not accepted (PDF)" in seen(answer)
     assert _stored(db, report_id) == []
 
 
@@ -186,5 +187,5 @@ async def test_office_documents_are_named_by_their_package_not_by_the_browser(si
 async def test_a_zip_posing_as_a_word_document_is_refused(site, db):
     answer, report_id, _ = await _upload(site, db, files=[("files.c1", ("code.docx", zip_bytes(), DOCX))])
     assert answer.status_code == 415, answer.text
-    assert "code.docx is of type application/zip, which is not accepted" in answer.text
+    assert "code.docx is of type application/zip, which is not accepted" in seen(answer)
     assert _stored(db, report_id) == []

@@ -190,4 +190,4 @@ async def test_register_shows_each_signatorys_standing(settings, db):
         assert 'data-standing="non_compliant"' in page.text and "non-compliant" in page.text
         assert 'data-standing="good"' in page.text and "good standing" in page.text
         french = await site.get(f"/register/{seeded.campaign.register_key}?lang=fr")
-        assert "Statut : engagement caduc" in french.text or "Statut: engagement caduc" in french.text
+        assert "Situation : engagement caduc" in french.text
