@@ -24,6 +24,7 @@ from models.campaign import Campaign
 from models.organisation import Organisation, OrganisationKind
 from models.quorum import RuleKind, StakeholderGroup
 from models.user import User
+from pledgeflow.i18n import N_
 from services import directory, invitations, organisations, quorum_sentence
 
 
@@ -115,9 +116,9 @@ class GroupsStep:
             "rows": row_count(values, "quorum", "name"),
             "kinds": [(k.value, quorum_sentence.KIND_NAMES[k][1]) for k in OrganisationKind],
             "rules": [
-                ("all", "All of them"),
-                ("at_least", "At least a number"),
-                ("percent", "At least a share (%)"),
+                ("all", N_("All of them")),
+                ("at_least", N_("At least a number")),
+                ("percent", N_("At least a percentage")),
             ],
             "organisations": [(str(o.id), f"{o.name} ({o.country})") for o in known],
             "clauses": quorum_sentence.describe(groups, names, counts),
