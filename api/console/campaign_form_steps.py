@@ -22,6 +22,7 @@ from api.console.campaign_form_fields import (
     validation_problems,
     without_row,
 )
+from api.console.status_labels import CountryName
 from models.arusha import ArushaFactor
 from models.campaign import Campaign, CampaignCreate, CampaignUpdate, Visibility
 from models.pledge import PledgeCreate, pledge_sha256
@@ -172,7 +173,7 @@ class DetailsStep:
     def extras(
         self, session: Session, user: User, campaign: Campaign | None, values: Values
     ) -> dict[str, Any]:
-        countries = [(code, f"{name} ({code})") for code, name, _ in COUNTRIES]
+        countries: list[tuple[str, object]] = [(code, CountryName(code, name)) for code, name, _ in COUNTRIES]
         if values.get("region") and values["region"] not in ZONE_OF_COUNTRY:
             countries.append((values["region"], values["region"]))  # a region set through the API
         zones = list(TIMEZONE_CHOICES)

@@ -67,7 +67,7 @@ def who_filter(context: Context, actor: str | None) -> str:
 
 
 def plural(count: int, one: str, many: str) -> str:
-    """'1 row', '3 rows': English-only plurals, kept for templates not yet on ngettext (the import's dry run)."""
+    """'1 row', '3 rows': English only, for templates not yet on ngettext (the import's dry run)."""
     return f"{count} {one if count == 1 else many}"
 
 

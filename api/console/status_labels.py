@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from models.campaign import CampaignStatus
+from models.campaign import CampaignStatus, Visibility
 from models.invitation import InvitationStatus
 from models.labels import ITEM_STATUS_LABELS, STANDING_LABELS
 from models.policy import RecipientRole
-from models.user import Role
-from pledgeflow.i18n import N_
+from models.user import Role, TokenState
+from pledgeflow.i18n import N_, Language
 
 LABELS: dict[str, str] = {
     # campaigns
@@ -32,6 +33,13 @@ LABELS: dict[str, str] = {
     InvitationStatus.unresponsive: N_("unresponsive"),
     InvitationStatus.withdrawn: N_("withdrawn"),
     InvitationStatus.undeliverable: N_("undeliverable"),
+    # the public register
+    Visibility.public: N_("public"),
+    Visibility.unlisted: N_("unlisted"),
+    Visibility.private: N_("private"),
+    # API tokens
+    TokenState.active: N_("active"),
+    TokenState.revoked: N_("revoked"),
     # staff roles
     Role.admin: N_("admin"),
     Role.coordinator: N_("coordinator"),
@@ -59,8 +67,31 @@ def status_filter(context: Context, value: StrEnum | str) -> str:
     return str(context["language"].translations.gettext(status_label(value)))
 
 
+@dataclass(frozen=True)
+class CountryName:
+    """A country among choices, named by CLDR in the reader's language: 'Jordanie (JO)', 'الأردن (JO)'."""
+
+    code: str
+    english: str
+
+    def __str__(self) -> str:
+        return f"{self.english} ({self.code})"
+
+    def shown(self, language: Language) -> str:
+        name = language.formats.territories.get(self.code.upper(), self.english)
+        return f"{name} ({self.code})"
+
+
 @pass_context
-def msg_filter(context: Context, message: str) -> str:
-    """{{ label | msg }}: a msgid handed over from Python, translated (without %-formatting, so a
-    name that is no msgid, even one with a '%' in it, passes unchanged)."""
-    return str(context["language"].translations.gettext(message))
+def msg_filter(context: Context, message: object) -> object:
+    """{{ label | msg }}: a label handed over from Python in the page's language.
+
+    A msgid is translated (without %-formatting, so a name that is no msgid, even one with a
+    '%' in it, passes unchanged); a label that knows how to show itself (a `Sentence`, a
+    `CountryName`) is shown in that language.
+    """
+    language: Language = context["language"]
+    shown = getattr(message, "shown", None)
+    if callable(shown):
+        return shown(language)
+    return language.translations.gettext(str(message))
