@@ -20,6 +20,7 @@ from api.console.campaign_form_fields import (
     without_row,
 )
 from api.console.campaign_form_steps import update
+from api.console.status_labels import KINDS_PLURAL
 from models.campaign import Campaign
 from models.organisation import Organisation, OrganisationKind
 from models.quorum import RuleKind, StakeholderGroup
@@ -114,7 +115,7 @@ class GroupsStep:
         counts = group_counts(session, campaign, groups, known)
         return {
             "rows": row_count(values, "quorum", "name"),
-            "kinds": [(k.value, quorum_sentence.KIND_NAMES[k][1]) for k in OrganisationKind],
+            "kinds": [(k.value, KINDS_PLURAL[k]) for k in OrganisationKind],
             "rules": [
                 ("all", N_("All of them")),
                 ("at_least", N_("At least a number")),

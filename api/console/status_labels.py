@@ -12,6 +12,7 @@ from jinja2.runtime import Context
 from models.campaign import CampaignStatus, Visibility
 from models.invitation import InvitationStatus
 from models.labels import ITEM_STATUS_LABELS, STANDING_LABELS
+from models.organisation import OrganisationKind
 from models.policy import RecipientRole
 from models.user import Role, TokenState
 from pledgeflow.i18n import N_, Language
@@ -49,9 +50,31 @@ LABELS: dict[str, str] = {
     RecipientRole.contact: N_("contact"),
     RecipientRole.escalation_contact: N_("contact's supervisor"),
     RecipientRole.focal_point: N_("regional focal point"),
+    # organisations, one of a kind
+    OrganisationKind.customs_administration: N_("customs administration"),
+    OrganisationKind.trade_association: N_("trade association"),
+    OrganisationKind.customs_broker: N_("customs broker"),
+    OrganisationKind.freight_forwarder: N_("freight forwarder"),
+    OrganisationKind.chamber_of_commerce: N_("chamber of commerce"),
+    OrganisationKind.company: N_("company"),
+    OrganisationKind.regional_body: N_("regional body"),
+    OrganisationKind.other: N_("other organisation"),
     # reports: a signatory's standing and a commitment's status (their msgids live in models/labels.py)
     **{standing.value: text for standing, text in STANDING_LABELS.items()},
     **{status.value: text for status, text in ITEM_STATUS_LABELS.items()},
+}
+
+
+# Organisations of a kind, as a group is made of them (the groups step's choices).
+KINDS_PLURAL: dict[OrganisationKind, str] = {
+    OrganisationKind.customs_administration: N_("customs administrations"),
+    OrganisationKind.trade_association: N_("trade associations"),
+    OrganisationKind.customs_broker: N_("customs brokers"),
+    OrganisationKind.freight_forwarder: N_("freight forwarders"),
+    OrganisationKind.chamber_of_commerce: N_("chambers of commerce"),
+    OrganisationKind.company: N_("companies"),
+    OrganisationKind.regional_body: N_("regional bodies"),
+    OrganisationKind.other: N_("other organisations"),
 }
 
 
