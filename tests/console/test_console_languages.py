@@ -192,6 +192,6 @@ def test_a_flash_is_translated_where_it_is_shown_with_names_isolated(settings) -
     reminded = ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", 2)
     assert reminded.shown(arabic) == "أُرسل تذكير إلى منظمتين (2)."
     assert reminded.shown(french) == "2 organisations relancées."
-    assert ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", 1).shown(
-        french
-    ) == ("1 organisation relancée.")
+    assert ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", 1).shown(french) == (
+        "1 organisation relancée."
+    )
