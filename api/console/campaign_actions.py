@@ -188,7 +188,7 @@ async def extend(
         if notify
         else N_("The deadline is now %(deadline)s; no one was emailed.")
     )
-    return tools.renderer.redirect(_page_of(campaign_id), flash=flash(told, deadline=deadline.isoformat()))
+    return tools.renderer.redirect(_page_of(campaign_id), flash=flash(told, deadline=deadline))
 
 
 # ---- remind now ---------------------------------------------------------------------------------
@@ -315,7 +315,7 @@ async def reopen(
         flash=flash(
             N_("Reopened the invitation of %(organisation)s until %(deadline)s."),
             organisation=organisation,
-            deadline=deadline.isoformat(),
+            deadline=deadline,
         ),
     )
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from api.console import charts
-from api.console.flash import Sentence, ngettext
+from api.console.flash import Sentence, ngettext, sentence
 from api.console.signed_in import ConsoleDep, Staff, StaffDep
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
@@ -68,9 +68,11 @@ def _draft_steps(session: Session, campaign: Campaign) -> list[tuple[str, str, b
     groups = campaign_progress.groups_of(campaign)
     deadline = campaign.signature_deadline
     details = (
-        Sentence(
+        sentence(
             N_("%(title)s, %(region)s, deadline %(deadline)s"),
-            {"title": campaign.title, "region": campaign.region, "deadline": str(deadline)},
+            title=campaign.title,
+            region=campaign.region,
+            deadline=deadline,
         )
         if deadline
         else Sentence(

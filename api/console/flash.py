@@ -8,6 +8,7 @@ the message does (`Flash.shown`). Values (names, e-mail addresses, dates) are is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -23,6 +24,8 @@ class Sentence:
     values: dict[str, str] = field(default_factory=dict)
     plural: str = ""
     count: int | None = None
+    # Values that are days (ISO), written in the reader's CLDR form when shown: '9 janvier 2027'.
+    days: dict[str, str] = field(default_factory=dict)
 
     def shown(self, language: Language) -> Markup:
         if self.plural and self.count is not None:
@@ -33,24 +36,25 @@ class Sentence:
         # in a left-to-right one the values read as they are.
         wrap = Markup("<bdi>%s</bdi>") if language.direction == "rtl" else Markup("%s")
         isolated = {name: wrap % value for name, value in self.values.items()}
+        isolated.update({name: wrap % language.date(day) for name, day in self.days.items()})
         if self.count is not None:
             isolated["num"] = escape(language.number(self.count))
         return escape(text) % isolated if isolated else escape(text)
 
     def dumps(self) -> dict[str, Any]:
-        return {"m": self.message, "v": self.values, "p": self.plural, "n": self.count}
+        return {"m": self.message, "v": self.values, "p": self.plural, "n": self.count, "d": self.days}
 
     @classmethod
     def loads(cls, raw: object) -> Sentence | None:
         if not isinstance(raw, dict) or not isinstance(raw.get("m"), str):
             return None
-        values = raw.get("v")
-        count = raw.get("n")
+        values, days, count = raw.get("v"), raw.get("d"), raw.get("n")
         return cls(
             message=raw["m"],
             values={str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {},
             plural=str(raw.get("p") or ""),
             count=count if isinstance(count, int) else None,
+            days={str(k): str(v) for k, v in days.items()} if isinstance(days, dict) else {},
         )
 
 
@@ -81,9 +85,22 @@ class Flash:
         return cls(sentences) if sentences else None
 
 
+def sentence(message: str, **values: object) -> Sentence:
+    """A sentence with its values; a `date` value is kept as a day, to be written as the reader does."""
+    return _sentence(message, values)
+
+
+def _sentence(
+    message: str, values: dict[str, object], plural: str = "", count: int | None = None
+) -> Sentence:
+    texts = {k: str(v) for k, v in values.items() if not isinstance(v, date)}
+    days = {k: v.isoformat() for k, v in values.items() if isinstance(v, date)}
+    return Sentence(message, texts, plural=plural, count=count, days=days)
+
+
 def flash(message: str, **values: object) -> Flash:
     """A message to show after the redirect: `flash(N_("Shared with %(name)s."), name=user.name)`."""
-    return Flash((Sentence(message, {k: str(v) for k, v in values.items()}),))
+    return Flash((_sentence(message, values),))
 
 
 def ngettext(singular: str, plural: str, count: int, **values: object) -> Flash:
@@ -91,4 +108,4 @@ def ngettext(singular: str, plural: str, count: int, **values: object) -> Flash:
 
     Named as gettext's function so that extraction records both forms as one plural entry.
     """
-    return Flash((Sentence(singular, {k: str(v) for k, v in values.items()}, plural=plural, count=count),))
+    return Flash((_sentence(singular, values, plural, count),))

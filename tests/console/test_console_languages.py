@@ -5,6 +5,8 @@ that only ever sends the reader back to a page of this site."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from html import unescape
 
 import httpx
 import pytest
@@ -189,6 +191,13 @@ def test_a_flash_is_translated_where_it_is_shown_with_names_isolated(settings) -
         "تمت المشاركة مع <bdi>Bola &lt;Partner&gt;</bdi> (<bdi>b@wco.example</bdi>)."
     )
     assert shared.shown(french) == "Partagée avec Bola &lt;Partner&gt; (b@wco.example)."
+    # A day is written as the reader writes it, never as an ISO string.
+    moved = flash("The deadline is now %(deadline)s; no one was emailed.", deadline=date(2027, 1, 9))
+    assert (
+        unescape(moved.shown(french))
+        == "La date limite est désormais le 9 janvier 2027 ; aucun e-mail n'a été envoyé."
+    )
+    assert "2027-01-09" not in moved.shown(arabic) and "يناير" in moved.shown(arabic)
     reminded = ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", 2)
     assert reminded.shown(arabic) == "أُرسل تذكير إلى منظمتين (2)."
     assert reminded.shown(french) == "2 organisations relancées."
