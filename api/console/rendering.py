@@ -82,14 +82,14 @@ class ConsoleRenderer:
         cookie_value, field = self._csrf.issue(request, scope)
         env, language = self._environments.get(self.locale_of(request, staff))
         flash = self._read_flash(request)
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        this_page = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         html = env.get_template(name).render(
             request=request,
             staff=staff,
             csrf_token=field,
             flash=flash.shown(language) if flash else "",
             path=request.url.path,
-            here=here,
+            this_page=this_page,
             languages=[(code, self._environments.get(code)[1].name) for code in self.locales],
             **context,
         )

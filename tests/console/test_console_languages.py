@@ -145,6 +145,8 @@ async def test_the_language_switch_sets_the_cookie_and_goes_back(settings, db):
         # Every language is offered, in its own name, linking back to this page.
         assert 'href="/console/language?lang=ar&amp;next=/console/campaigns"' in page.text
         assert ">العربية</a>" in page.text and ">français</a>" in page.text
+        filtered = await client.get("/console/campaigns?status=launched")
+        assert 'next=/console/campaigns%3Fstatus%3Dlaunched"' in filtered.text, "the page's query is kept"
         switched = await client.get("/console/language?lang=ar&next=/console/campaigns?status=launched")
         assert switched.status_code == 303
         assert switched.headers["location"] == "/console/campaigns?status=launched"
