@@ -14,11 +14,13 @@ import pytest
 from api.console.flash import flash, ngettext
 from api.console.language_switch import same_site_path
 from api.console.rendering import LANGUAGE_COOKIE
+from api.console.reports_summary import CHART_WIDTH, LABEL_WIDTH
 from models.user import Role
 from pledgeflow.i18n import load_catalogs
 from tests import factories
 from tests.console.launched import launched, sign
 from tests.console.staff import console_client, person, post_form
+from tests.console.test_reports_summary import _reported
 from tests.helpers import app_without_temporal
 
 # Sentences and words the console shows in English; none of them may be left in fr or ar pages.
@@ -206,3 +208,26 @@ def test_a_flash_is_translated_where_it_is_shown_with_names_isolated(settings) -
     assert ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", 1).shown(french) == (
         "1 organisation relancée."
     )
+
+
+async def test_the_reports_chart_mirrors_in_arabic_without_flipping_its_numbers(settings, db):
+    seeded = _reported(db)
+    owner = person(db, Role.coordinator, email="coordinator@wco.example")
+    app = app_without_temporal(settings, db, why="the summary reads the records only")
+    async with console_client(app, owner) as client:
+        english = (await client.get(f"/console/campaigns/{seeded.campaign.id}/reports")).text
+        client.cookies.set(LANGUAGE_COOKIE, "ar")
+        arabic = (await client.get(f"/console/campaigns/{seeded.campaign.id}/reports")).text
+
+    def first_bar(html: str) -> tuple[float, float]:
+        found = re.search(r'<rect class="bar-implemented" x="([\d.]+)" y="\d+" width="([\d.]+)"', html)
+        assert found, "no bar drawn"
+        return float(found.group(1)), float(found.group(2))
+
+    (ltr_x, width), (rtl_x, rtl_width) = first_bar(english), first_bar(arabic)
+    assert ltr_x == LABEL_WIDTH and width == rtl_width
+    # Mirrored: the bar starts at the right, just left of the factor's number.
+    assert rtl_x + rtl_width == pytest.approx(CHART_WIDTH - LABEL_WIDTH, abs=0.1)
+    assert f'<text x="{CHART_WIDTH}" y="14" class="chart-label" text-anchor="end">' in arabic
+    assert 'text-anchor="end"' not in english
+    assert "قدّمت 1 من أصل 2 منظمة تقاريرها" in arabic
