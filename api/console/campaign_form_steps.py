@@ -22,13 +22,12 @@ from api.console.campaign_form_fields import (
     validation_problems,
     without_row,
 )
-from api.console.status_labels import CountryName
+from api.console.status_labels import COUNTRY_ZONE, CountryName
 from models.arusha import ArushaFactor
 from models.campaign import Campaign, CampaignCreate, CampaignUpdate, Visibility
 from models.pledge import PledgeCreate, pledge_sha256
 from models.user import User
 from pledgeflow.errors import InvalidInput
-from pledgeflow.i18n import N_
 from services import campaigns
 
 # The programme's beneficiary countries (docs: DOMAIN.md) and the zone of each one's capital.
@@ -181,7 +180,7 @@ class DetailsStep:
             zones.append((values["timezone"], values["timezone"]))  # an alias set through the API
         return {
             "countries": [("", "—"), *countries],
-            "timezones": [("", N_("The country's time zone")), *zones],
+            "timezones": [("", COUNTRY_ZONE), *zones],
             "visibilities": [(v.value, v.value) for v in Visibility],
         }
 

@@ -65,6 +65,9 @@ LABELS: dict[str, str] = {
 }
 
 
+# The details step's first time-zone choice (defined here, with the other labels, for extraction).
+COUNTRY_ZONE = N_("The country's time zone")
+
 # Organisations of a kind, as a group is made of them (the groups step's choices).
 KINDS_PLURAL: dict[OrganisationKind, str] = {
     OrganisationKind.customs_administration: N_("customs administrations"),
