@@ -15,6 +15,7 @@ from api.console import (
     campaigns_list,
     escalations,
     invitees,
+    language_switch,
     launch,
     people,
     reports_summary,
@@ -26,6 +27,7 @@ from api.console import (
 
 ROUTERS: list[APIRouter] = [
     sign_in.router,
+    language_switch.router,
     campaigns_list.router,
     # /console/campaigns/new before the routes that read /console/campaigns/{id}.
     campaign_form.router,

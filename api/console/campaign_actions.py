@@ -16,6 +16,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from api.console.flash import flash, ngettext
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
@@ -23,6 +24,7 @@ from models.common import utcnow
 from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, not_found
+from pledgeflow.i18n import N_
 from pledgeflow.links import LinkSigner
 from pledgeflow.mail.render import EmailRenderer, RenderedEmail
 from services import campaign_progress, campaigns, invitations
@@ -181,8 +183,12 @@ async def extend(
             preview=None,
             waiting=0,
         )
-    told = "those who have not answered are being told" if notify else "no one was emailed"
-    return tools.renderer.redirect(_page_of(campaign_id), flash=f"The deadline is now {deadline}; {told}.")
+    told = (
+        N_("The deadline is now %(deadline)s; those who have not answered are being told.")
+        if notify
+        else N_("The deadline is now %(deadline)s; no one was emailed.")
+    )
+    return tools.renderer.redirect(_page_of(campaign_id), flash=flash(told, deadline=deadline))
 
 
 # ---- remind now ---------------------------------------------------------------------------------
@@ -234,8 +240,8 @@ async def remind(
         campaign_id,
         RemindNow(actor=staff.actor, invitation_ids=only, request_id=request_id),
     )
-    noun = "organisation" if result.reminded == 1 else "organisations"
-    return tools.renderer.redirect(_page_of(campaign_id), flash=f"Reminded {result.reminded} {noun}.")
+    reminded = ngettext("Reminded %(num)s organisation.", "Reminded %(num)s organisations.", result.reminded)
+    return tools.renderer.redirect(_page_of(campaign_id), flash=reminded)
 
 
 # ---- reopen an expired invitation ---------------------------------------------------------------
@@ -305,7 +311,12 @@ async def reopen(
             errors=_errors(exc),
         )
     return tools.renderer.redirect(
-        _page_of(campaign_id), flash=f"Reopened the invitation of {organisation} until {deadline}."
+        _page_of(campaign_id),
+        flash=flash(
+            N_("Reopened the invitation of %(organisation)s until %(deadline)s."),
+            organisation=organisation,
+            deadline=deadline,
+        ),
     )
 
 
@@ -313,10 +324,13 @@ async def reopen(
 
 ENDINGS = {
     "cancel": (
-        "Cancel the campaign",
-        "Everyone invited is told the campaign was cancelled; open links stop working.",
+        N_("Cancel the campaign"),
+        N_("Everyone invited is told the campaign was cancelled; open links stop working."),
     ),
-    "close": ("Close the campaign", "No more answers are taken; open links say the campaign is closed."),
+    "close": (
+        N_("Close the campaign"),
+        N_("No more answers are taken; open links say the campaign is closed."),
+    ),
 }
 
 
@@ -366,7 +380,9 @@ async def end(
         cycle = await workflow_client.open_next_review_cycle(
             await context.temporal(), campaign_id, staff.actor
         )
-        return tools.renderer.redirect(_page_of(campaign_id), flash=f"Opened review cycle {cycle}.")
+        return tools.renderer.redirect(
+            _page_of(campaign_id), flash=flash(N_("Opened review cycle %(cycle)s."), cycle=cycle)
+        )
     if ending not in ENDINGS:
         raise NotFound(f"no action {ending}")
     _live_campaign(session, staff, campaign_id)
@@ -376,7 +392,8 @@ async def end(
     if ending == "cancel":
         await workflow_client.cancel_campaign(client, campaign_id, request_body)
         return tools.renderer.redirect(
-            _page_of(campaign_id), flash="The campaign is cancelled; everyone invited is being told."
+            _page_of(campaign_id),
+            flash=flash(N_("The campaign is cancelled; everyone invited is being told.")),
         )
     await workflow_client.close_campaign(client, campaign_id, request_body)
-    return tools.renderer.redirect(_page_of(campaign_id), flash="The campaign is closed.")
+    return tools.renderer.redirect(_page_of(campaign_id), flash=flash(N_("The campaign is closed.")))

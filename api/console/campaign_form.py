@@ -17,10 +17,12 @@ from api.console.campaign_form_fields import Values, errors_by_field, known_fiel
 from api.console.campaign_form_groups import GroupsStep
 from api.console.campaign_form_settings import ChasingStep, ReviewsStep
 from api.console.campaign_form_steps import DetailsStep, FormError, PledgeStep, Step
+from api.console.flash import flash
 from api.console.signed_in import ConsoleDep, ConsoleTools, Staff, StaffDep, staff_form
 from api.deps import RecordId, SessionDep, campaign_for, require_writer
 from models.campaign import Campaign, CampaignStatus
 from pledgeflow.errors import NotFound
+from pledgeflow.i18n import N_
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -86,7 +88,10 @@ def _not_draft(tools: ConsoleTools, campaign: Campaign) -> Response | None:
         return None
     return tools.renderer.redirect(
         f"/console/campaigns/{campaign.id}",
-        flash=f"This campaign is {campaign.status.value.replace('_', ' ')}: its set-up can no longer change.",
+        flash=flash(
+            N_("This campaign is %(status)s: its set-up can no longer change."),
+            status=campaign.status.value.replace("_", " "),
+        ),
     )
 
 
@@ -112,7 +117,7 @@ async def create_campaign(
     except FormError as exc:
         return _page(request, tools, session, staff, DETAILS, None, values, _refused(session, values, exc))
     return tools.renderer.redirect(
-        step_url(campaign.id or 0, "pledge"), flash=f"Draft “{campaign.title}” made."
+        step_url(campaign.id or 0, "pledge"), flash=flash(N_("Draft “%(title)s” made."), title=campaign.title)
     )
 
 
@@ -146,5 +151,5 @@ async def save_step(
     except FormError as exc:
         return _page(request, tools, session, staff, step, campaign, values, _refused(session, values, exc))
     if action == "continue":
-        return tools.renderer.redirect(next_url(campaign_id, key), flash="Saved.")
-    return tools.renderer.redirect(step_url(campaign_id, key), flash="Saved.")
+        return tools.renderer.redirect(next_url(campaign_id, key), flash=flash(N_("Saved.")))
+    return tools.renderer.redirect(step_url(campaign_id, key), flash=flash(N_("Saved.")))

@@ -20,10 +20,12 @@ from api.console.campaign_form_fields import (
     without_row,
 )
 from api.console.campaign_form_steps import update
+from api.console.status_labels import KINDS_PLURAL
 from models.campaign import Campaign
 from models.organisation import Organisation, OrganisationKind
 from models.quorum import RuleKind, StakeholderGroup
 from models.user import User
+from pledgeflow.i18n import N_
 from services import directory, invitations, organisations, quorum_sentence
 
 
@@ -113,11 +115,11 @@ class GroupsStep:
         counts = group_counts(session, campaign, groups, known)
         return {
             "rows": row_count(values, "quorum", "name"),
-            "kinds": [(k.value, quorum_sentence.KIND_NAMES[k][1]) for k in OrganisationKind],
+            "kinds": [(k.value, KINDS_PLURAL[k]) for k in OrganisationKind],
             "rules": [
-                ("all", "All of them"),
-                ("at_least", "At least a number"),
-                ("percent", "At least a share (%)"),
+                ("all", N_("All of them")),
+                ("at_least", N_("At least a number")),
+                ("percent", N_("At least a percentage")),
             ],
             "organisations": [(str(o.id), f"{o.name} ({o.country})") for o in known],
             "clauses": quorum_sentence.describe(groups, names, counts),

@@ -26,16 +26,25 @@ from models.campaign import Campaign
 from models.policy import ChasePolicy, RecipientRole
 from models.review import ReviewSettings
 from models.user import User
+from pledgeflow.i18n import N_
 from services import campaigns
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS = [
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+]
 
 # The ladder's recipients in the words the default ladder's checkbox uses.
 RECIPIENT_LABELS = {
-    RecipientRole.contact: "the contact",
-    RecipientRole.escalation_contact: "the contact's supervisor (or the head of the organisation)",
-    RecipientRole.coordinator: "the coordinator",
-    RecipientRole.focal_point: "the regional focal point",
+    RecipientRole.contact: N_("the contact"),
+    RecipientRole.escalation_contact: N_("the contact's supervisor (or the head of the organisation)"),
+    RecipientRole.coordinator: N_("the coordinator"),
+    RecipientRole.focal_point: N_("the regional focal point"),
 }
 
 
@@ -190,9 +199,9 @@ class ReviewsStep:
     ) -> dict[str, Any]:
         return {
             "cadences": [
-                ("3", "Every 3 months"),
-                ("6", "Every 6 months"),
-                ("12", "Every 12 months"),
-                ("", "In the calendar windows below"),
+                ("3", N_("Every 3 months")),
+                ("6", N_("Every 6 months")),
+                ("12", N_("Every 12 months")),
+                ("", N_("In the calendar windows below")),
             ]
         }

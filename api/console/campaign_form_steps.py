@@ -22,6 +22,7 @@ from api.console.campaign_form_fields import (
     validation_problems,
     without_row,
 )
+from api.console.status_labels import COUNTRY_ZONE, CountryName
 from models.arusha import ArushaFactor
 from models.campaign import Campaign, CampaignCreate, CampaignUpdate, Visibility
 from models.pledge import (
@@ -181,7 +182,7 @@ class DetailsStep:
     def extras(
         self, session: Session, user: User, campaign: Campaign | None, values: Values
     ) -> dict[str, Any]:
-        countries = [(code, f"{name} ({code})") for code, name, _ in COUNTRIES]
+        countries: list[tuple[str, object]] = [(code, CountryName(code, name)) for code, name, _ in COUNTRIES]
         if values.get("region") and values["region"] not in ZONE_OF_COUNTRY:
             countries.append((values["region"], values["region"]))  # a region set through the API
         zones = list(TIMEZONE_CHOICES)
@@ -189,7 +190,7 @@ class DetailsStep:
             zones.append((values["timezone"], values["timezone"]))  # an alias set through the API
         return {
             "countries": [("", "—"), *countries],
-            "timezones": [("", "The country's time zone"), *zones],
+            "timezones": [("", COUNTRY_ZONE), *zones],
             "visibilities": [(v.value, v.value) for v in Visibility],
         }
 

@@ -18,11 +18,13 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from api.console import charts
+from api.console.flash import Sentence, ngettext, sentence
 from api.console.signed_in import ConsoleDep, Staff, StaffDep
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
 from models.invitation import InvitationStatus
 from pledgeflow.errors import PledgeflowError
+from pledgeflow.i18n import N_
 from services import campaign_progress, campaigns, quorum_sentence
 from services.campaign_progress import InvitationFilter
 from services.imports.formulas import SafeCsvWriter, neutralise
@@ -58,40 +60,65 @@ def _filter(request: Request) -> InvitationFilter:
     )
 
 
-def _draft_steps(session: Session, campaign: Campaign) -> list[tuple[str, str, bool, str]]:
-    """(label, url, done, what is set) for each set-up step."""
+def _draft_steps(session: Session, campaign: Campaign) -> list[tuple[str, str, bool, Sentence]]:
+    """(label msgid, url, done, what is set) for each set-up step; the page translates them."""
     base = f"/console/campaigns/{campaign.id}"
     pledge = campaigns.current_pledge(session, campaign.id or 0)
     invited = campaigns.count_invitations(session, campaign.id or 0)
     groups = campaign_progress.groups_of(campaign)
+    deadline = campaign.signature_deadline
+    details = (
+        sentence(
+            N_("%(title)s, %(region)s, deadline %(deadline)s"),
+            title=campaign.title,
+            region=campaign.region,
+            deadline=deadline,
+        )
+        if deadline
+        else Sentence(
+            N_("%(title)s, %(region)s, deadline not set"),
+            {"title": campaign.title, "region": campaign.region},
+        )
+    )
     return [
+        (N_("Details"), f"{base}/edit/details", bool(deadline), details),
         (
-            "Details",
-            f"{base}/edit/details",
-            bool(campaign.signature_deadline),
-            f"{campaign.title}, {campaign.region}, deadline {campaign.signature_deadline or 'not set'}",
-        ),
-        (
-            "Pledge",
+            N_("Pledge"),
             f"{base}/edit/pledge",
             pledge is not None,
-            f"version {pledge.version}" if pledge else "no pledge yet",
+            Sentence(N_("version %(version)s"), {"version": str(pledge.version)})
+            if pledge
+            else Sentence(N_("no pledge yet")),
         ),
         (
-            "Groups and quorum",
+            N_("Groups and quorum"),
             f"{base}/edit/groups",
             True,
-            f"{len(groups)} groups" if groups else "no groups: everyone invited must sign",
+            ngettext("%(num)s group", "%(num)s groups", len(groups)).sentences[0]
+            if groups
+            else Sentence(N_("no groups: everyone invited must sign")),
         ),
-        ("Chasing", f"{base}/edit/chasing", True, "custom plan" if campaign.policy else "the default plan"),
-        ("Reviews", f"{base}/edit/reviews", True, "set" if campaign.review else "the default cadence"),
         (
-            "Invitees",
+            N_("Chasing"),
+            f"{base}/edit/chasing",
+            True,
+            Sentence(N_("custom plan") if campaign.policy else N_("the default plan")),
+        ),
+        (
+            N_("Reviews"),
+            f"{base}/edit/reviews",
+            True,
+            Sentence(N_("set") if campaign.review else N_("the default cadence")),
+        ),
+        (
+            N_("Invitees"),
             f"{base}/invitees",
             invited > 0,
-            f"{invited} organisations" if invited else "none chosen",
+            ngettext("%(num)s organisation", "%(num)s organisations", invited).sentences[0]
+            if invited
+            else Sentence(N_("none chosen")),
         ),
-        ("Launch", f"{base}/launch", False, "not launched"),
+        (N_("Launch"), f"{base}/launch", False, Sentence(N_("not launched"))),
     ]
 
 

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.console.signed_in import SignInRequired, current_staff_or_none, get_console, sign_in_url
 from pledgeflow.errors import PledgeflowError
+from pledgeflow.i18n import N_
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 CONSOLE_PREFIXES = ("/console", "/sign-in", "/sign-out")
@@ -45,16 +46,18 @@ def _page(request: Request, status: int, heading: str, detail: str) -> Response:
     )
 
 
+SOMETHING_WRONG = N_("Something went wrong")
+NO_PAGE = N_("There is no page at this address.")
 HEADINGS = {
-    400: "This request could not be read",
-    401: "Please sign in",
-    403: "You cannot do this",
-    404: "Not found",
-    405: "Not found",
-    409: "This cannot be done now",
-    410: "This is no longer available",
-    422: "Some fields need a change",
-    503: "A service is not answering",
+    400: N_("This request could not be read"),
+    401: N_("Please sign in"),
+    403: N_("You cannot do this"),
+    404: N_("Not found"),
+    405: N_("Not found"),
+    409: N_("This cannot be done now"),
+    410: N_("This is no longer available"),
+    422: N_("Some fields need a change"),
+    503: N_("A service is not answering"),
 }
 
 
@@ -65,7 +68,7 @@ def install(app: FastAPI, *, domain: Handler, validation: Handler, http: Handler
         if not is_console(request):
             return await domain(request, exc)
         assert isinstance(exc, PledgeflowError)
-        return _page(request, exc.status, HEADINGS.get(exc.status, "Something went wrong"), exc.detail)
+        return _page(request, exc.status, HEADINGS.get(exc.status, SOMETHING_WRONG), exc.detail)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         if not is_console(request):
@@ -81,8 +84,8 @@ def install(app: FastAPI, *, domain: Handler, validation: Handler, http: Handler
         if not is_console(request):
             return await http(request, exc)
         assert isinstance(exc, StarletteHTTPException)
-        detail = "There is no page at this address." if exc.status_code in (404, 405) else str(exc.detail)
-        return _page(request, exc.status_code, HEADINGS.get(exc.status_code, "Something went wrong"), detail)
+        detail = NO_PAGE if exc.status_code in (404, 405) else str(exc.detail)
+        return _page(request, exc.status_code, HEADINGS.get(exc.status_code, SOMETHING_WRONG), detail)
 
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PledgeflowError, on_domain)

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.console import formats
+from api.console.flash import flash
 from api.console.signed_in import ConsoleDep, StaffDep, staff_form
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for, require_writer
 from models.common import utcnow
 from models.escalation import EscalationStatus
 from pledgeflow.errors import NotFound, not_found
+from pledgeflow.i18n import N_
 from services import escalations
 from workflows import client as workflow_client
 from workflows.pledge_messages import EscalationHandled
@@ -54,7 +56,9 @@ async def mark_handled(
         # Another campaign's escalation reads as one that does not exist: ids tell nothing.
         raise not_found("escalation", escalation_id) from None
     if row.status is EscalationStatus.handled:
-        return tools.renderer.redirect(INBOX, flash=f"Already handled by {formats.who(row.handled_by)}.")
+        return tools.renderer.redirect(
+            INBOX, flash=flash(N_("Already handled by %(person)s."), person=formats.who(row.handled_by))
+        )
     note = str(form.get("note") or "").strip()[:2000] or DEFAULT_NOTE
     session.commit()  # no database lock is held while Temporal answers
     # A finished workflow has no ladder left to stop (NotFound); the record still counts.
@@ -64,4 +68,4 @@ async def mark_handled(
         )
     escalations.handle(session, escalation=row, note=note, actor=staff.actor, at=utcnow())
     session.commit()
-    return tools.renderer.redirect(INBOX, flash="Escalation marked handled.")
+    return tools.renderer.redirect(INBOX, flash=flash(N_("Escalation marked handled.")))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from api.console import formats
+from api.console.flash import flash, ngettext
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.context import ApiContext
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
@@ -22,6 +22,7 @@ from models.contact import ContactCreate
 from models.invitation import InviteeChoice
 from models.organisation import OrganisationKind
 from pledgeflow.errors import Conflict, InvalidInput, PledgeflowError
+from pledgeflow.i18n import N_
 from pledgeflow.mail.render import EmailRenderer
 from services import campaign_launch, campaigns, contacts, directory, invitations
 from services.imports import invitees, stakeholders, uploads
@@ -233,11 +234,16 @@ async def import_and_invite(
     session.commit()
     uploads.discard(data_dir, upload_id)
     imported = len(import_plan.rows) - len(import_plan.refused)
-    organisations = formats.plural(len(invited), "organisation", "organisations")
-    flash = f"Imported {formats.plural(imported, 'row', 'rows')}; invited {organisations}."
+    message = ngettext("Imported %(num)s row.", "Imported %(num)s rows.", imported) + ngettext(
+        "Invited %(num)s organisation.", "Invited %(num)s organisations.", len(invited)
+    )
     if chosen.skipped:
-        flash += f" {formats.plural(len(chosen.skipped), 'row', 'rows')} invited no one (already invited)."
-    return tools.renderer.redirect(_page_url(campaign_id), flash=flash)
+        message += ngettext(
+            "%(num)s row invited no one (already invited).",
+            "%(num)s rows invited no one (already invited).",
+            len(chosen.skipped),
+        )
+    return tools.renderer.redirect(_page_url(campaign_id), flash=message)
 
 
 @router.post("/{campaign_id}/invitees/add")
@@ -266,7 +272,7 @@ async def add_from_directory(
     session.commit()
     return tools.renderer.redirect(
         _page_url(campaign_id),
-        flash=f"Invited {formats.plural(len(invited), 'organisation', 'organisations')}.",
+        flash=ngettext("Invited %(num)s organisation.", "Invited %(num)s organisations.", len(invited)),
     )
 
 
@@ -321,7 +327,9 @@ async def change_contact(
         errors = {prefix + _field_of(exc): _reason_of(exc)}
         return _render_page(request, tools, session, context, staff, campaign, errors=errors, status=422)
     session.commit()
-    return tools.renderer.redirect(_page_url(campaign_id), flash="The invitee's contact was changed.")
+    return tools.renderer.redirect(
+        _page_url(campaign_id), flash=flash(N_("The invitee's contact was changed."))
+    )
 
 
 def _field_of(exc: ValueError) -> str:
@@ -379,4 +387,4 @@ async def remove(
     campaign = campaign_for(session, staff.user, campaign_id, write=True)
     campaigns.remove_invitee(session, campaign=campaign, invitation_id=invitation_id, actor=staff.actor)
     session.commit()
-    return tools.renderer.redirect(_page_url(campaign_id), flash="The invitee was removed.")
+    return tools.renderer.redirect(_page_url(campaign_id), flash=flash(N_("The invitee was removed.")))

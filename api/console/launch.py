@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.console.flash import ngettext
 from api.console.invitees import email_renderer
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.context import ApiContext
@@ -144,5 +145,10 @@ async def launch(
     await workflow_client.start_campaign(await context.temporal(), context.settings, campaign_id)
     invited = campaigns.count_invitations(session, campaign_id)
     return tools.renderer.redirect(
-        f"/console/campaigns/{campaign_id}", flash=f"Launched: {invited} invitations are on their way."
+        f"/console/campaigns/{campaign_id}",
+        flash=ngettext(
+            "Launched: %(num)s invitation is on its way.",
+            "Launched: %(num)s invitations are on their way.",
+            invited,
+        ),
     )

@@ -8,11 +8,13 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.console.flash import flash, ngettext
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.deps import ContextDep, RecordId, SessionDep, require_role
 from models.email_message import EmailKind
 from models.user import Role
 from pledgeflow.errors import InvalidInput, PledgeflowError
+from pledgeflow.i18n import N_
 from services import staff as staff_service
 from workflows import client as workflow_client
 
@@ -20,10 +22,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console/people", include_in_schema=False)
 
 ROLE_CHOICES = [
-    (Role.coordinator.value, "Coordinator: runs campaigns"),
-    (Role.reviewer.value, "Reviewer: reviews the reports"),
-    (Role.auditor.value, "Auditor: reads everything, changes nothing"),
-    (Role.admin.value, "Admin: everything, and people"),
+    (Role.coordinator.value, N_("Coordinator: runs campaigns")),
+    (Role.reviewer.value, N_("Reviewer: reviews the reports")),
+    (Role.auditor.value, N_("Auditor: reads everything, changes nothing")),
+    (Role.admin.value, N_("Admin: everything, and people")),
 ]
 HOME = "/console/people"
 
@@ -83,7 +85,12 @@ async def invite(
         errors = {problem.field: problem.reason for problem in exc.errors}
         return _list_page(request, tools, session, staff, status=422, values=values, errors=errors)
     session.commit()
-    flash = f"{user.name} was added as {user.role.value}; an invitation is on its way to {user.email}."
+    message = flash(
+        N_("%(name)s was added as %(role)s; an invitation is on its way to %(email)s."),
+        name=user.name,
+        role=user.role.value,
+        email=user.email,
+    )
     try:
         client = await context.temporal()
         await workflow_client.send_staff_mail(
@@ -95,8 +102,12 @@ async def invite(
         )
     except PledgeflowError as exc:
         log.error("the invitation of user %s could not be sent: %s", user.id, exc)
-        flash = f"{user.name} was added, but the invitation email could not be sent: {exc.detail}"
-    return tools.renderer.redirect(HOME, flash=flash)
+        message = flash(
+            N_("%(name)s was added, but the invitation e-mail could not be sent: %(reason)s"),
+            name=user.name,
+            reason=exc.detail,
+        )
+    return tools.renderer.redirect(HOME, flash=message)
 
 
 @router.get("/{person_id}/deactivate")
@@ -125,7 +136,7 @@ async def deactivate(
     person = staff_service.get_person_or_raise(session, person_id)
     staff_service.deactivate(session, person=person, by=staff.user, actor=staff.actor)
     session.commit()
-    return tools.renderer.redirect(HOME, flash=f"{person.name} was deactivated.")
+    return tools.renderer.redirect(HOME, flash=flash(N_("%(name)s was deactivated."), name=person.name))
 
 
 @router.post("/{person_id}/reactivate")
@@ -138,7 +149,7 @@ async def reactivate(
     person = staff_service.get_person_or_raise(session, person_id)
     staff_service.reactivate(session, person=person, actor=staff.actor)
     session.commit()
-    return tools.renderer.redirect(HOME, flash=f"{person.name} can sign in again.")
+    return tools.renderer.redirect(HOME, flash=flash(N_("%(name)s can sign in again."), name=person.name))
 
 
 @router.post("/{person_id}/end-sessions")
@@ -151,4 +162,9 @@ async def end_sessions(
     person = staff_service.get_person_or_raise(session, person_id)
     ended = staff_service.end_sessions(session, person=person, actor=staff.actor)
     session.commit()
-    return tools.renderer.redirect(HOME, flash=f"{person.name}: {ended} session(s) ended.")
+    return tools.renderer.redirect(
+        HOME,
+        flash=ngettext(
+            "%(name)s: %(num)s session ended.", "%(name)s: %(num)s sessions ended.", ended, name=person.name
+        ),
+    )

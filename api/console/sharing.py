@@ -9,10 +9,12 @@ from starlette.responses import Response
 
 from api.campaign_shares import ShareCreate
 from api.console.campaign_form_fields import errors_by_field, text, validation_problems
+from api.console.flash import flash
 from api.console.signed_in import ConsoleDep, ConsoleTools, Staff, StaffDep, staff_form
 from api.deps import RecordId, SessionDep, campaign_for
 from models.campaign import Campaign
 from pledgeflow.errors import InvalidInput
+from pledgeflow.i18n import N_
 from services import shares
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -77,7 +79,10 @@ async def add_share(
     except InvalidInput as exc:
         session.rollback()
         return _page(request, tools, session, staff, campaign, email, errors_by_field(exc.errors, {"email"}))
-    return tools.renderer.redirect(_url(campaign_id), flash=f"Shared with {user.name} ({user.email}).")
+    return tools.renderer.redirect(
+        _url(campaign_id),
+        flash=flash(N_("Shared with %(name)s (%(email)s)."), name=user.name, email=user.email),
+    )
 
 
 @router.post("/campaigns/{campaign_id}/sharing/{user_id}/remove")
@@ -93,4 +98,4 @@ async def remove_share(
     campaign = campaign_for(session, staff.user, campaign_id, write=True)
     await staff_form(request, tools, staff)
     shares.remove(session, campaign=campaign, by=staff.user, user_id=user_id, actor=staff.actor)
-    return tools.renderer.redirect(_url(campaign_id), flash="No longer shared with that person.")
+    return tools.renderer.redirect(_url(campaign_id), flash=flash(N_("No longer shared with that person.")))

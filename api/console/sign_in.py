@@ -14,6 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from starlette.responses import RedirectResponse, Response
 
+from api.console.flash import flash
 from api.console.signed_in import (
     SESSION_COOKIE,
     ConsoleDep,
@@ -28,6 +29,7 @@ from api.context import ApiContext
 from api.deps import ContextDep, SessionDep
 from models.email_message import EmailKind
 from pledgeflow.errors import PledgeflowError
+from pledgeflow.i18n import N_
 from services import sign_in
 from workflows import client as workflow_client
 
@@ -195,6 +197,6 @@ async def sign_out(request: Request, tools: ConsoleDep, session: SessionDep, sta
         await staff_form(request, tools, staff)
     sign_in.end_session(session, staff.session, actor=staff.actor)
     session.commit()
-    response = tools.renderer.redirect("/sign-in", flash="You are signed out.")
+    response = tools.renderer.redirect("/sign-in", flash=flash(N_("You are signed out.")))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

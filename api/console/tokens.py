@@ -11,10 +11,12 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from api.console.flash import flash
 from api.console.signed_in import ConsoleDep, Staff, StaffDep, staff_form
 from api.deps import ContextDep, RecordId, SessionDep
 from models.user import MAX_TOKEN_DAYS, User
 from pledgeflow.errors import InvalidInput
+from pledgeflow.i18n import N_
 from services import users
 
 router = APIRouter(prefix="/console/tokens", include_in_schema=False)
@@ -112,4 +114,6 @@ async def revoke(
     token = users.get_token_or_raise(session, token_id, owner=_scope(staff))
     users.revoke_token(session, token=token, actor=staff.actor)
     session.commit()
-    return tools.renderer.redirect(HOME, flash=f"The token {token.prefix}… was revoked.")
+    return tools.renderer.redirect(
+        HOME, flash=flash(N_("The token %(prefix)s… was revoked."), prefix=token.prefix)
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
+from babel.dates import format_date
 from sqlmodel import col, select
 
 from api.app import create_app
@@ -68,7 +69,9 @@ async def test_extend_the_deadline_with_a_preview_and_a_choice_to_notify(console
         silent = await post_form(client, base, base, {"deadline": later.isoformat(), "notify": "no"})
         assert silent.status_code == 303 and silent.headers["location"] == f"/console/campaigns/{run.id}"
         page = await client.get(silent.headers["location"])
-        assert f"The deadline is now {later}; no one was emailed." in page.text
+        assert (
+            f"The deadline is now {format_date(later, 'long', locale='en')}; no one was emailed." in page.text
+        )
         await eventually(_deadline_probe(console.engine, run.id), lambda d: d == later)
         told = await post_form(client, base, base, {"deadline": latest.isoformat(), "notify": "yes"})
         assert told.status_code == 303
@@ -249,7 +252,8 @@ async def test_reopen_an_expired_invitation(own_ts_env, settings, db, mailbox, t
             )
             assert answer.status_code == 303, answer.text[:500]
             flash = (await client.get(answer.headers["location"])).text
-            assert f"Reopened the invitation of Organisation 1 until {new_deadline}." in flash
+            until = format_date(new_deadline, "long", locale="en")
+            assert f"Reopened the invitation of Organisation 1 until {until}." in flash
         fresh = await mailbox.wait_for_async(
             2, subject_contains="Invitation to sign", to=run.seeded.contacts[0].email
         )

@@ -75,10 +75,11 @@ async def test_the_live_page_shows_quorum_funnel_and_signatures(console, mailbox
         live = await client.get(f"/console/campaigns/{run.id}/live")
     assert page.status_code == 200, page.text[:500]
     html = page.text
-    assert "<strong>Associations</strong>: 1 of 3 signed; needs 2." in html
+    assert "<strong><bdi>Associations</bdi></strong>: 1 of 3 signed; needs 2." in html
     assert "Needs at least 2 of the 3 trade associations." in html
     assert (
-        "<strong>Brokers</strong>: 1 of 2 signed; needs 2." in html and "Needs both customs brokers." in html
+        "<strong><bdi>Brokers</bdi></strong>: 1 of 2 signed; needs 2." in html
+        and "Needs both customs brokers." in html
     )
     assert (
         "In force when at least 2 of the 3 trade associations and both customs brokers have signed." in html

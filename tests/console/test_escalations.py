@@ -82,7 +82,7 @@ async def test_mark_handled_records_who_and_when_and_the_handled_filter_shows_it
         assert f'id="escalation-{newer}"' not in inbox.text and f'id="escalation-{older}"' in inbox.text
         handled = await client.get("/console/escalations?show=handled")
         assert f'id="escalation-{newer}"' in handled.text and "Called the director" in handled.text
-        assert "coordinator@wco.example ·" in handled.text
+        assert "coordinator@wco.example</bdi> ·" in handled.text
         # B's escalation is not A's to handle, and does not exist as far as A can tell.
         refused = await post_form(client, "/console/escalations", f"/console/escalations/{other}/handle")
         missing = await post_form(client, "/console/escalations", "/console/escalations/999999/handle")
@@ -135,7 +135,7 @@ async def test_a_campaign_shared_with_a_coordinator_brings_its_escalations_to_th
         assert session.get(Escalation, other).handled_by == f"user:{a.id}:coordinator@wco.example"
     async with console_client(console.app, b) as client:
         handled = await client.get("/console/escalations?show=handled")
-    assert "coordinator@wco.example ·" in handled.text, "the owner sees who handled it"
+    assert "coordinator@wco.example</bdi> ·" in handled.text, "the owner sees who handled it"
 
 
 def _main(html: str) -> str:

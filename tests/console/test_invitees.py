@@ -160,7 +160,7 @@ async def test_a_spreadsheet_with_three_bad_rows_shows_them_then_invites_the_27_
         assert accepted.status_code == 303
         assert accepted.headers["location"] == f"/console/campaigns/{campaign_id}/invitees"
         listing = await client.get(accepted.headers["location"])
-    assert "Imported 27 rows; invited 27 organisations." in listing.text
+    assert "Imported 27 rows. Invited 27 organisations." in listing.text
     invited = _invitations(db, campaign_id)
     bad_orgs = {f"Org {n - 1:02d}" for n in BAD}
     expected = [
@@ -438,7 +438,7 @@ async def test_a_file_uploaded_through_the_real_form_in_chromium(console, tmp_pa
         await checks.check("console-invitees-dry-run")
         await page.click("text=Import the 27 good rows as invitees")
         await page.wait_for_selector("table.invitees")
-        assert "Imported 27 rows; invited 27 organisations." in await page.inner_text(".flash")
+        assert "Imported 27 rows. Invited 27 organisations." in await page.inner_text(".flash")
         assert await page.locator("table.invitees tbody tr").count() == 27
         await checks.check("console-invitees-list")
         await page.locator("table.invitees a.danger").first.click()

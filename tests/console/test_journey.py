@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEntry
@@ -242,7 +243,9 @@ async def test_a_new_coordinator_runs_a_campaign_from_a_spreadsheet_to_in_force(
         await page.get_by_role("button", name="Preview the notice").click()
         await page.check("input[name=notify][value=no]")
         quiet_since = len(mailbox.messages)
-        await page.get_by_role("button", name=f"Extend to {later}").click()
+        # The button names the day as the reader writes it (CLDR), not as the form's ISO value.
+        shown = format_date(date.fromisoformat(later), "medium", locale="en")
+        await page.get_by_role("button", name=f"Extend to {shown}").click()
         await page.wait_for_url(second_url)
         await asyncio.sleep(2)  # a notice would be on its way by now
         assert len(mailbox.messages) == quiet_since, "the deadline moved without notice, yet mail went out"

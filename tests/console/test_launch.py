@@ -46,7 +46,7 @@ async def test_the_launch_page_previews_the_invitation_in_each_language_the_invi
     assert 'lang="fr"' in html and "Organisation 2" in html
     assert "[the invitee&#39;s own signing link]" in html
     assert "/s/" not in html
-    assert "1 contact read Portuguese: they will get English until it is translated." in html
+    assert "1 contact reads Portuguese: they will get English until it is translated." in html
     assert "sent in English" in html  # the Portuguese preview says it is the English text
     assert html.count('class="check-ok"') == 4
     assert f'href="/console/campaigns/{seeded.campaign.id}/launch/confirm"' in html

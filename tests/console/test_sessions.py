@@ -31,7 +31,7 @@ async def test_an_admins_end_sessions_signs_the_person_out(console, db):
             done = await post_form(client, "/console/people", f"/console/people/{cora.id}/end-sessions")
             assert done.status_code == 303
             listed = await client.get("/console/people")
-            assert "Cora Coordinator: 1 session(s) ended." in listed.text
+            assert "Cora Coordinator: 1 session ended." in listed.text
             assert (await client.get("/console/people")).status_code == 200  # the admin's own stays
         after = await theirs.get("/console/tokens")
     assert after.status_code == 303

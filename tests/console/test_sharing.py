@@ -48,7 +48,7 @@ async def test_a_coordinator_sees_the_campaign_once_the_owner_shares_it(app, db)
         assert added.status_code == 303 and added.headers["location"] == sharing
         listed = await as_a.get(sharing)
         assert "Shared with Bola Partner (b@wco.example)." in listed.text
-        assert re.search(r"<td>Bola Partner</td><td>b@wco.example</td>", listed.text)
+        assert re.search(r"<td><bdi>Bola Partner</bdi></td><td><bdi>b@wco.example</bdi></td>", listed.text)
 
     async with console_client(app, other) as as_b:
         assert "Liberia port pact" in (await as_b.get("/console/campaigns")).text
