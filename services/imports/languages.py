@@ -29,9 +29,14 @@ def display_name(locale: str) -> str:
     tag = locale.replace("-", "_")
     for candidate in (tag, tag.split("_")[0]):
         try:
-            name = Locale.parse(candidate).get_display_name("en")
+            parsed = Locale.parse(candidate)
         except (UnknownLocaleError, ValueError):
             continue
+        # Babel stands in a likely locale for one it lacks ('ne_ZZ' parses as ne_NP): naming
+        # Nepal for a contact who never said so would mislead, so only the language is named.
+        if candidate.casefold() != str(parsed).casefold() and "_" in candidate:
+            continue
+        name = parsed.get_display_name("en")
         if name:
             return name
     return locale
