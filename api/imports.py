@@ -115,7 +115,9 @@ async def import_stakeholders(
     contact_name, contact_email, contact_title, locale, timezone, escalation_name,
     escalation_email. Importing the same file again changes nothing. A file with refused
     rows is applied only with accept_good_rows; otherwise the answer is 409 naming every
-    refused cell as rows[<row number>].<column>, and nothing is written.
+    refused cell as rows[<row number>].<column>, and nothing is written. A contact whose locale
+    has no translation yet (e.g. 'ne') is accepted with a warning in rows[].warnings that names
+    the language they will get instead (English); 'fr-CI' reads French and gets none.
     """
     require_writer(user)
     campaign = campaign_for(session, user, campaign_id, write=True) if campaign_id is not None else None
