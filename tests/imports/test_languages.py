@@ -116,6 +116,16 @@ def test_the_warning_is_a_msgid_the_console_catalogs_translate():
     assert portuguese == "ne (nepalês) ainda não tem tradução: este contacto receberá os textos em inglês."
     swahili = load_catalogs(TEMPLATES).language("sw").gettext(NO_TRANSLATION, **values)
     assert swahili.startswith("ne (nepalês) bado haina tafsiri")
+    one, many = (
+        "%(num)s contact reads a language with no translation yet; they are imported all the same (see the Warning column).",
+        "%(num)s contacts read a language with no translation yet; they are imported all the same (see the Warning column).",
+    )
+    assert (
+        load_catalogs(TEMPLATES)
+        .language("pt")
+        .ngettext(one, many, 2)
+        .startswith("2 contactos leem uma língua")
+    )
 
 
 def test_language_names_come_from_cldr_and_unknown_tags_name_their_language():
@@ -182,4 +192,5 @@ async def test_the_console_dry_run_shows_the_warning_beside_the_rows_status(sett
     assert "<bdi>ne</bdi> (Nepali) has no translation yet: this contact will get English." in nepali
     assert "create" in nepali and "refused" not in nepali  # warned, not refused
     assert "has no translation" not in _row_html(dry.text, 3)  # Portuguese has its catalog
+    assert "2 contacts read a language with no translation yet; they are imported all the same" in dry.text
     assert "Import the 7 good rows as invitees" in dry.text
