@@ -11,14 +11,15 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 from fastapi import FastAPI
+from jinja2 import FileSystemLoader
 from sqlmodel import col, select
 
 from models.contact import Contact
-from models.imports import ImportReport, ImportRow
+from models.imports import ImportOutcome, ImportReport, ImportRow, ImportWarning
 from models.invitation import Invitation
 from models.user import Role
 from pledgeflow.db import session_scope
-from pledgeflow.i18n import Catalogs, load_catalogs
+from pledgeflow.i18n import Catalogs, LocalisedEnvironments, load_catalogs
 from services.imports import stakeholders
 from services.imports.languages import NO_TRANSLATION, display_name
 from services.imports.spreadsheet import read_sheet
@@ -126,6 +127,31 @@ def test_the_warning_is_a_msgid_the_console_catalogs_translate():
         .ngettext(one, many, 2)
         .startswith("2 contactos leem uma língua")
     )
+
+
+def test_the_warning_cell_reads_the_readers_language_with_cldr_language_names():
+    environments = LocalisedEnvironments(
+        load_catalogs(TEMPLATES), loader=FileSystemLoader(TEMPLATES / "pages"), autoescape=True
+    )
+    warning = ImportWarning(
+        field="locale",
+        column="locale",
+        value="ne",
+        language="Nepali",
+        fallback="en",
+        fallback_language="English",
+        reason="ne (Nepali) has no translation yet: this contact will get English.",
+    )
+    row = ImportRow(row=7, outcome=ImportOutcome.create, organisation="Org 7", warnings=[warning])
+    cell = {}
+    for code in ("pt", "sw"):
+        env, _ = environments.get(code)
+        cell[code] = env.get_template("console/campaigns/invitees/_dry_run_warnings.html").render(row=row)
+    assert (
+        "<bdi>ne</bdi> (nepalês) ainda não tem tradução: este contacto receberá os textos em inglês."
+        in cell["pt"]
+    )
+    assert "<bdi>ne</bdi> (Kinepali) bado haina tafsiri" in cell["sw"] and "kwa Kiingereza." in cell["sw"]
 
 
 def test_language_names_come_from_cldr_and_unknown_tags_name_their_language():
