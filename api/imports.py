@@ -16,6 +16,7 @@ from models.imports import ImportReport
 from models.invitation import InviteeChoice
 from models.user import User
 from pledgeflow.errors import Conflict
+from pledgeflow.i18n import load_catalogs
 from services import campaigns, invitations
 from services.imports import invitees, stakeholders
 from services.imports.limits import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES
@@ -127,7 +128,11 @@ async def import_stakeholders(
     file_name = file.filename or "upload"
     sheet = read_sheet(content, file_name)
     # The file is matched against, and written into, the caller's own directory only.
-    plan = stakeholders.plan(session, sheet, content=content, file_name=file_name, owner_id=user.id)
+    # Rows whose contact's language has no catalog among this app's templates get a warning.
+    catalogs = load_catalogs(context.settings.templates_dir)
+    plan = stakeholders.plan(
+        session, sheet, content=content, file_name=file_name, owner_id=user.id, catalogs=catalogs
+    )
     invited: list[int] = []
     skipped: dict[int, str] = {}
     if not dry_run:
