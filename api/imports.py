@@ -16,6 +16,7 @@ from models.imports import ImportReport
 from models.invitation import InviteeChoice
 from models.user import User
 from pledgeflow.errors import Conflict
+from pledgeflow.i18n import load_catalogs
 from services import campaigns, invitations
 from services.imports import invitees, stakeholders
 from services.imports.limits import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES
@@ -115,7 +116,9 @@ async def import_stakeholders(
     contact_name, contact_email, contact_title, locale, timezone, escalation_name,
     escalation_email. Importing the same file again changes nothing. A file with refused
     rows is applied only with accept_good_rows; otherwise the answer is 409 naming every
-    refused cell as rows[<row number>].<column>, and nothing is written.
+    refused cell as rows[<row number>].<column>, and nothing is written. A contact whose locale
+    has no translation yet (e.g. 'ne') is accepted with a warning in rows[].warnings that names
+    the language they will get instead (English); 'fr-CI' reads French and gets none.
     """
     require_writer(user)
     campaign = campaign_for(session, user, campaign_id, write=True) if campaign_id is not None else None
@@ -125,7 +128,11 @@ async def import_stakeholders(
     file_name = file.filename or "upload"
     sheet = read_sheet(content, file_name)
     # The file is matched against, and written into, the caller's own directory only.
-    plan = stakeholders.plan(session, sheet, content=content, file_name=file_name, owner_id=user.id)
+    # Rows whose contact's language has no catalog among this app's templates get a warning.
+    catalogs = load_catalogs(context.settings.templates_dir)
+    plan = stakeholders.plan(
+        session, sheet, content=content, file_name=file_name, owner_id=user.id, catalogs=catalogs
+    )
     invited: list[int] = []
     skipped: dict[int, str] = {}
     if not dry_run:

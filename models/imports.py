@@ -22,6 +22,18 @@ class ImportProblem(BaseModel):
     reason: str
 
 
+class ImportWarning(BaseModel):
+    """Something about an accepted row the importer should know: it is imported all the same."""
+
+    field: str = Field(description="The column's canonical name: 'locale'")
+    column: str | None = Field(default=None, description="The column's name as the file spells it")
+    value: str = Field(description="The contact's locale, e.g. 'ne'")
+    language: str = Field(description="The language it names, in English, e.g. 'Nepali'")
+    fallback: str = Field(description="The locale the contact will get instead, e.g. 'en'")
+    fallback_language: str = Field(description="That language, in English, e.g. 'English'")
+    reason: str = Field(description="The warning in English")
+
+
 class ImportChange(BaseModel):
     field: str = Field(description="e.g. 'organisation.head_email' or 'contact.title'")
     old: str | None
@@ -42,6 +54,9 @@ class ImportRow(BaseModel):
     contact_id: int | None = None
     changes: list[ImportChange] = Field(default_factory=list)
     problems: list[ImportProblem] = Field(default_factory=list)
+    warnings: list[ImportWarning] = Field(
+        default_factory=list, description="Accepted all the same, e.g. a language with no translation yet"
+    )
 
 
 class ImportCounts(BaseModel):

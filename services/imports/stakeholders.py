@@ -31,11 +31,14 @@ from models.imports import (
     ImportReport,
     ImportRow,
     ImportSummary,
+    ImportWarning,
     RowCounts,
 )
 from models.organisation import Organisation
 from pledgeflow.errors import Conflict, FieldProblem
+from pledgeflow.i18n import Catalogs
 from services import audit
+from services.imports.languages import LanguageWarning, readers_catalogs, untranslated
 from services.imports.rows import (
     Columns,
     ContactValues,
@@ -190,6 +193,7 @@ class RowPlan:
     contact: ContactPlan | None = None
     changes: list[FieldChange] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[LanguageWarning] = field(default_factory=list)  # accepted all the same
 
     @property
     def outcome(self) -> Outcome:
@@ -231,9 +235,10 @@ class ImportPlan:
 class _Planner:
     """Walks the valid rows in order, matching each to an organisation and a contact."""
 
-    def __init__(self, existing: Existing, headers: dict[str, str]) -> None:
+    def __init__(self, existing: Existing, headers: dict[str, str], catalogs: Catalogs) -> None:
         self.existing = existing
         self.headers = headers
+        self.catalogs = catalogs
         self.organisations: list[OrganisationPlan] = []
         self.contacts: list[ContactPlan] = []
         self.by_stored_id: dict[int, OrganisationPlan] = {}
@@ -387,6 +392,11 @@ class _Planner:
                 if stored.values[name] != new:
                     contact.changes[name] = (stored.values[name], new)
                     plan.changes.append(FieldChange(f"contact.{name}", stored.values[name], new))
+        # The locale the contact will have once imported: the row's, else the stored one.
+        locale = contact.values.get("locale") or (stored.values["locale"] if stored else None)
+        warning = untranslated(locale, self.catalogs, column=self.headers.get("locale"))
+        if warning is not None:
+            plan.warnings.append(warning)
         self.contacts.append(contact)
         return contact
 
@@ -399,9 +409,13 @@ def build_plan(
     *,
     file_name: str,
     sha256: str,
+    catalogs: Catalogs | None = None,
 ) -> ImportPlan:
-    """Decide each row's outcome against the stored records (no database access)."""
-    planner = _Planner(existing, columns.header)
+    """Decide each row's outcome against the stored records (no database access).
+
+    `catalogs` tell which contacts' languages have no translation (the readers' by default).
+    """
+    planner = _Planner(existing, columns.header, catalogs or readers_catalogs())
     planned = [planner.plan_row(row) for row in rows]
     return ImportPlan(
         file_name=file_name,
@@ -415,17 +429,30 @@ def build_plan(
 
 
 def plan(
-    session: Session, sheet: Sheet, *, content: bytes, file_name: str, owner_id: int | None = None
+    session: Session,
+    sheet: Sheet,
+    *,
+    content: bytes,
+    file_name: str,
+    owner_id: int | None = None,
+    catalogs: Catalogs | None = None,
 ) -> ImportPlan:
     """Read the rows, load what they can match in the owner's directory, and plan.
 
     InvalidInput for missing columns. `owner_id` None is the directory of unowned records.
+    `catalogs`: the readers' by default; a row whose contact's language has none gets a warning.
     """
     columns = map_columns(sheet.header)
     rows = parse_rows(sheet, columns)
     existing = load_existing(session, rows, owner_id=owner_id)
     import_plan = build_plan(
-        sheet, columns, rows, existing, file_name=file_name, sha256=hashlib.sha256(content).hexdigest()
+        sheet,
+        columns,
+        rows,
+        existing,
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        catalogs=catalogs,
     )
     import_plan.owner_id = owner_id
     if columns.ignored:
@@ -584,6 +611,18 @@ def report(import_plan: ImportPlan, *, dry_run: bool, accept_good_rows: bool) ->
                 ],
                 problems=[
                     ImportProblem(field=p.field, column=p.column, reason=p.reason) for p in row.problems
+                ],
+                warnings=[
+                    ImportWarning(
+                        field=w.field,
+                        column=w.column,
+                        value=w.value,
+                        language=w.language,
+                        fallback=w.fallback,
+                        fallback_language=w.fallback_language,
+                        reason=w.reason,
+                    )
+                    for w in row.warnings
                 ],
             )
         )
