@@ -24,7 +24,6 @@ from services import campaigns, signatures
 from tests import factories
 from tests.browser import chromium, chromium_available
 from tests.conftest import TEST_SECRET
-from tests.i18n.page_text import seen
 from tests.helpers import (
     app_without_temporal,
     asgi_client,
@@ -33,6 +32,7 @@ from tests.helpers import (
     running_workers,
     sign_token,
 )
+from tests.i18n.page_text import seen
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
 from tests.pledge_texts import ARABIC, FRENCH, attach, todays_hash, translation_hash
 from tests.serving import serving
