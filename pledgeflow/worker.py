@@ -19,6 +19,7 @@ from activities.launch import LaunchActivities
 from activities.records import RecordActivities
 from activities.reviews import ReviewActivities
 from activities.signing import SigningActivities
+from models.labels import label
 from pledgeflow.config import Settings
 from pledgeflow.links import LinkSigner
 from pledgeflow.mail.acceptance import AcceptanceJournal
@@ -55,7 +56,7 @@ def email_delivery(settings: Settings, engine: Engine) -> EmailDelivery:
     """The one object that renders and sends, shared by every email activity."""
     return EmailDelivery(
         engine=engine,
-        renderer=EmailRenderer(settings.templates_dir),
+        renderer=EmailRenderer(settings.templates_dir, labels=label),
         sender=SmtpSender(smtp_config(settings)),
         links=LinkContext(
             signer=LinkSigner(settings.secret_key),

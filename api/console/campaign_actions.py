@@ -23,6 +23,7 @@ from models.campaign import Campaign, CampaignStatus
 from models.common import utcnow
 from models.email_message import EmailKind
 from models.invitation import Invitation, InvitationStatus
+from models.labels import label
 from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, not_found
 from pledgeflow.i18n import N_
 from pledgeflow.links import LinkSigner
@@ -106,7 +107,9 @@ def _preview(session: Session, context: Any, campaign_id: int, deadline: date) -
             planned_at=utcnow(), invitation_id=open_ids[0], params={"deadline": deadline.isoformat()}
         ),
     )
-    return EmailRenderer(context.settings.templates_dir).render(draft.kind.value, draft.locale, draft.context)
+    return EmailRenderer(context.settings.templates_dir, labels=label).render(
+        draft.kind.value, draft.locale, draft.context
+    )
 
 
 # ---- extend the deadline -------------------------------------------------------------------------

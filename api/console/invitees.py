@@ -20,6 +20,7 @@ from api.imports import invite
 from models.campaign import Campaign, CampaignStatus
 from models.contact import ContactCreate
 from models.invitation import InviteeChoice
+from models.labels import label
 from models.organisation import OrganisationKind
 from pledgeflow.errors import Conflict, InvalidInput, PledgeflowError
 from pledgeflow.i18n import N_
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/console/campaigns", include_in_schema=False)
 @lru_cache(maxsize=4)
 def email_renderer(templates_dir: Path) -> EmailRenderer:
     """One renderer per templates folder (it reads the catalogs once)."""
-    return EmailRenderer(templates_dir)
+    return EmailRenderer(templates_dir, labels=label)
 
 
 def _page_url(campaign_id: int) -> str:

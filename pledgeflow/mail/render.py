@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, TemplateNotFound
 
-from models.labels import label
 from pledgeflow.i18n import Catalogs, LocalisedEnvironments, load_catalogs
 from pledgeflow.mail import formatting
 
@@ -72,11 +72,13 @@ class EmailRenderer:
     (templates/locales/<code>/LC_MESSAGES/emails.po); adding a language adds a .po file.
     """
 
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, *, labels: Callable[[Any], str] | None = None) -> None:
         self._root = templates_dir / "email"
         self._catalogs: Catalogs = load_catalogs(templates_dir)
         loader = FileSystemLoader(str(self._root))
-        shared = {"label": label}
+        # `label(value)` names an enum's value in words; the domain's labels come from the caller
+        # (models/labels.py), since the mail layer sits below the models.
+        shared = {"label": labels or str}
         # Two families of environments: HTML escapes values and isolates them in <bdi>; the
         # plain text part does neither (Unicode isolates only where the language runs right to left).
         self._html = LocalisedEnvironments(

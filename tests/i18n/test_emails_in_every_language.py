@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from models.labels import label
 from pledgeflow.mail.render import EMAIL_TEMPLATES, EmailRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,7 +232,7 @@ ENGLISH = (
 
 @pytest.fixture(scope="module")
 def renderer() -> EmailRenderer:
-    return EmailRenderer(ROOT / "templates")
+    return EmailRenderer(ROOT / "templates", labels=label)
 
 
 def _translated(code: str) -> None:

@@ -11,6 +11,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities, SendEmailInput
 from models.common import utcnow
 from models.email_message import EmailKind
+from models.labels import label
 from pledgeflow.db import session_scope
 from pledgeflow.worker import email_delivery
 from services import escalations, invitations
@@ -114,7 +115,7 @@ def test_review_notices_to_the_coordinator_carry_the_campaign_page_and_the_coord
     seeded = rr.signed_campaign(db, count=1)
     report = rr.open_report(db, seeded, 0)
     links = email_delivery(settings, db)._links
-    renderer = EmailRenderer(PROJECT_ROOT / "templates")
+    renderer = EmailRenderer(PROJECT_ROOT / "templates", labels=label)
     params = {"report_id": report, "from": "good", "to": "overdue"}
     with session_scope(db) as session:
         drafts = {

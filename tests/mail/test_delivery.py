@@ -12,6 +12,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities, SendEmailInput
 from models.email_message import EmailKind, EmailMessage, EmailStatus
 from models.invitation import InvitationStatus
+from models.labels import label
 from pledgeflow.config import PROJECT_ROOT
 from pledgeflow.dev.mail_sink import REFUSED_DOMAIN, MailSink
 from pledgeflow.mail.render import EmailRenderer, UnknownEmailKind
@@ -105,7 +106,7 @@ def test_every_kind_composes_and_renders_in_every_locale(settings, db):
     factories.launch(db, seeded.campaign.id)
     first, second = (i.id for i in seeded.invitations)
     delivery = email_delivery(settings, db)
-    renderer = EmailRenderer(PROJECT_ROOT / "templates")
+    renderer = EmailRenderer(PROJECT_ROOT / "templates", labels=label)
     with session_scope(db) as session:
         signatures.record(
             session,

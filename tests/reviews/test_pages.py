@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from api.app import create_app
 from models.common import utcnow
+from models.labels import label
 from models.report import Evidence, ItemStatus, ReportStatus, Standing
 from pledgeflow.config import PROJECT_ROOT
 from pledgeflow.db import session_scope
@@ -149,7 +150,7 @@ def test_every_report_email_composes_and_renders_in_en_and_fr(settings, db):
     }
     assert set(refs) == set(REVIEW_COMPOSERS) and set(refs) <= set(EMAIL_TEMPLATES)
     links = email_delivery(settings, db)._links
-    renderer = EmailRenderer(PROJECT_ROOT / "templates")
+    renderer = EmailRenderer(PROJECT_ROOT / "templates", labels=label)
     rendered = {}
     with Session(db) as session:
         for kind, params in refs.items():
