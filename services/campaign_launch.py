@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pycountry
+from babel import Locale, UnknownLocaleError
 from sqlmodel import Session
 
 from models.campaign import Campaign, CampaignStatus
@@ -78,10 +78,12 @@ def _count(n: int, noun: str) -> str:
 
 
 def language_name(locale: str) -> str:
-    """'pt-BR' -> 'Portuguese'; the code itself when unknown."""
+    """'pt-BR' -> 'Portuguese', 'ne' -> 'Nepali' (CLDR's English name); the code itself when unknown."""
     base = locale.replace("_", "-").split("-")[0].lower()
-    found = pycountry.languages.get(alpha_2=base) if len(base) == 2 else None
-    return str(found.name) if found is not None else locale
+    try:
+        return Locale.parse(base).get_display_name("en") or locale
+    except (UnknownLocaleError, ValueError):
+        return locale
 
 
 def _active_invitees(session: Session, campaign_id: int) -> list[tuple[Invitation, Contact, Organisation]]:

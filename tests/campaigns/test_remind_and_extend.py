@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest_asyncio
+from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from api.app import create_app
@@ -174,8 +175,9 @@ async def test_an_extension_without_notice_emails_no_one_and_the_deadline_holds(
     assert told.status_code == 200
     notices = await eventually(lambda: _now(_mails(mailbox, "deadline_extended")), lambda m: len(m) >= 2)
     assert sorted(m.recipients[0] for m in notices) == sorted(c.email for c in seeded.contacts)
-    assert all(latest.isoformat() in m.subject for m in notices)
-    assert not any(later.isoformat() in m.subject for m in notices)
+    # The subject names the date in the reader's CLDR form (the contacts read English in Ghana).
+    assert all(format_date(latest, "long", locale="en_GH") in m.subject for m in notices)
+    assert not any(format_date(later, "long", locale="en_GH") in m.subject for m in notices)
     assert len(_mails(mailbox, "deadline_extended")) == 2
 
 

@@ -180,6 +180,9 @@ async def test_a_new_coordinator_runs_a_campaign_from_a_spreadsheet_to_in_force(
         assert "English" in launch_text and "French" in launch_text
         await checks.check("console-journey-launch")
         await page.click("text=Launch the campaign")
+        # The pledge is in English only: the other languages' readers get it, accepted explicitly.
+        for box in await page.query_selector_all('input[name="accept_fallback"]'):
+            await box.check()
         await page.click("text=Launch and send the invitations")
         await page.wait_for_url(campaign_url)
 
