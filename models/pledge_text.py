@@ -9,15 +9,12 @@ the original's hash (no such member) stays what it has always been.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, Field
 
+from models.commitment import Commitment
 from models.common import reject_bidi_controls
-
-if TYPE_CHECKING:
-    from models.pledge import Commitment
 
 TAG_MAX = 35  # BCP 47's recommended buffer for a language tag
 
