@@ -74,15 +74,6 @@ def base_language(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].lower()
 
 
-def language_name(tag: str) -> str:
-    """The language's own name ('français', 'العربية'); the tag when Babel does not know it."""
-    try:
-        name = Locale.parse(tag.replace("_", "-"), sep="-").get_display_name()
-    except (UnknownLocaleError, ValueError):
-        return tag
-    return name or tag
-
-
 def text_problems(language: str, text: PledgeTextCreate, keys: list[str]) -> list[tuple[str, str]]:
     """What is wrong with one translation, as (field, reason), fields named `texts[fr].…`."""
     prefix = f"texts[{language}]"

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError
 from sqlmodel import Session
 
 from models.campaign import Campaign, CampaignStatus
@@ -21,6 +20,7 @@ from models.pledge_text import base_language
 from models.quorum import RuleKind, StakeholderGroup
 from pledgeflow.errors import Conflict, FieldProblem
 from pledgeflow.i18n import DEFAULT_LOCALE, Catalogs
+from pledgeflow.i18n.language import language_name as language_name_in
 from pledgeflow.mail.render import EmailRenderer
 from services import audit, campaigns, invitations
 from services.notifications import signing
@@ -78,12 +78,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def language_name(locale: str) -> str:
-    """'pt-BR' -> 'Portuguese', 'ne' -> 'Nepali' (CLDR's English name); the code itself when unknown."""
-    base = locale.replace("_", "-").split("-")[0].lower()
-    try:
-        return Locale.parse(base).get_display_name("en") or locale
-    except (UnknownLocaleError, ValueError):
-        return locale
+    """'pt-BR' -> 'Portuguese', 'ne' -> 'Nepali': the language (not its region) in English, for staff."""
+    return language_name_in(locale.replace("_", "-").split("-")[0].lower(), in_locale="en")
 
 
 def _active_invitees(session: Session, campaign_id: int) -> list[tuple[Invitation, Contact, Organisation]]:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models.campaign import Campaign, CampaignStatus, Visibility
+from models.commitment import Commitment
 from models.organisation import Organisation
-from models.pledge import Commitment
 from models.report import SignatoryStanding, Standing
 from models.signature import Signature
 from pledgeflow.errors import NotFound

@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from models.campaign import Campaign, CampaignCreate
+from models.commitment import Commitment
 from models.contact import Contact, ContactCreate
 from models.invitation import Invitation, InviteeChoice
 from models.organisation import Organisation, OrganisationCreate, OrganisationKind
-from models.pledge import Commitment, PledgeCreate
+from models.pledge import PledgeCreate
 from models.policy import ChasePolicy, QuietHours
 from models.quorum import StakeholderGroup
 from models.review import ReviewSettings

@@ -33,11 +33,12 @@ from models.pledge import (
     pledge_sha256,
     translation_record,
 )
-from models.pledge_text import PledgeTextCreate, base_language, language_name, language_tag, text_direction
+from models.pledge_text import PledgeTextCreate, base_language, language_tag, text_direction
 from models.user import User
 from pledgeflow.config import PROJECT_ROOT
 from pledgeflow.errors import FieldProblem, InvalidInput
 from pledgeflow.i18n import load_catalogs
+from pledgeflow.i18n.language import language_name
 from services import campaigns
 
 # The programme's beneficiary countries (docs: DOMAIN.md) and the zone of each one's capital.

@@ -11,9 +11,11 @@ from starlette.responses import HTMLResponse
 from api.deps import SessionDep
 from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
-from models.pledge import Commitment, Pledge
-from models.pledge_text import language_name, text_direction
+from models.commitment import Commitment
+from models.pledge import Pledge
+from models.pledge_text import text_direction
 from pledgeflow.errors import NotFound
+from pledgeflow.i18n.language import language_name
 from services import signatures
 
 router = APIRouter(tags=["receipts"])

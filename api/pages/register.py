@@ -12,9 +12,9 @@ from starlette.responses import HTMLResponse
 from api.deps import SessionDep
 from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
-from models.pledge import Commitment
-from models.pledge_text import language_name
+from models.commitment import Commitment
 from pledgeflow.errors import NotFound
+from pledgeflow.i18n.language import language_name
 from services import register as registry
 
 router = APIRouter(prefix="/register", tags=["public register"])

@@ -34,9 +34,10 @@ from models.campaign import CampaignStatus
 from models.common import utcnow
 from models.invitation import InvitationStatus
 from models.pledge import Pledge
-from models.pledge_text import PledgeText, language_name, text_direction
+from models.pledge_text import PledgeText, text_direction
 from pledgeflow.db import session_scope
 from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
+from pledgeflow.i18n.language import language_name
 from pledgeflow.links import LinkPurpose
 from services import invitations, signatures
 from services.invitations import InvitationView

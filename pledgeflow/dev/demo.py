@@ -16,10 +16,11 @@ from sqlmodel import col, select
 from temporalio.client import Client
 
 from models.campaign import Campaign, CampaignCreate
+from models.commitment import Commitment
 from models.common import utcnow
 from models.invitation import Invitation, InviteeChoice
 from models.organisation import OrganisationCreate, OrganisationKind
-from models.pledge import Commitment, PledgeCreate
+from models.pledge import PledgeCreate
 from models.policy import ChasePolicy, QuietHours
 from models.quorum import RuleKind, StakeholderGroup
 from models.user import Role

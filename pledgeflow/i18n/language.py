@@ -29,6 +29,18 @@ def _formats_locale(code: str, country: str | None) -> Locale:
     return base
 
 
+def language_name(tag: str, *, in_locale: str | None = None) -> str:
+    """CLDR's name of a language: its own ('français', 'العربية') or in `in_locale` ('French').
+
+    The tag itself when Babel does not know it, so an unknown language is still named.
+    """
+    try:
+        locale = Locale.parse(tag.replace("_", "-"), sep="-")
+        return locale.get_display_name(in_locale.replace("-", "_") if in_locale else None) or tag
+    except (UnknownLocaleError, ValueError):
+        return tag
+
+
 @dataclass(frozen=True)
 class Language:
     """Translations of one locale with the formats of that locale (in the reader's country)."""
@@ -51,10 +63,7 @@ class Language:
     @property
     def name(self) -> str:
         """The language's own name, for a language switch: 'العربية', 'Kiswahili', 'português'."""
-        return (
-            Locale.parse(self.code.replace("-", "_")).get_display_name(self.code.replace("-", "_"))
-            or self.code
-        )
+        return language_name(self.code)
 
     def gettext(self, message: str, **values: Any) -> str:
         """The translation, with %(name)s placeholders filled as in the templates."""

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, func, select
 
 from models.arusha import ArushaFactor
 from models.campaign import Campaign
+from models.commitment import Commitment
 from models.organisation import Organisation
-from models.pledge import Commitment
 from models.report import ItemStatus, Report, ReportItem, ReportStatus, SignatoryStanding, Standing
 from models.signature import Signature
 from services import campaigns

@@ -8,9 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from models.audit import AuditEntry
+from models.commitment import Commitment
 from models.common import utcnow
 from models.invitation import InvitationStatus
-from models.pledge import Commitment, pledge_sha256
+from models.pledge import pledge_sha256
 from pledgeflow.db import session_scope
 from pledgeflow.errors import Conflict, Unauthorized
 from services import audit, invitations, signatures, users
