@@ -133,6 +133,11 @@ async def test_a_new_coordinator_runs_a_campaign_from_a_spreadsheet_to_in_force(
         await page.fill("#signature_deadline", deadline)
         await page.click("button[value=continue]")
         await page.wait_for_url("**/edit/pledge")
+        # Once seen failing on PostgreSQL in CI (the field absent, no traceback): say what the page was.
+        if not await page.locator("#commitments\\.0\\.text").count():
+            pytest.fail(
+                "the pledge step shows no commitment field:\n" + (await page.inner_text("body"))[:3000]
+            )
         await page.fill("#commitments\\.0\\.text", "Publish every fee and charge for clearance")
         await page.check("input[name='commitments.0.factors'][value='transparency']")
         await page.click("button[value=continue]")
