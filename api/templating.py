@@ -45,6 +45,9 @@ class LanguageLink:
     current: bool
 
 
+UNAVAILABLE_RETRY_AFTER_SECONDS = 60
+
+
 class PageRenderer:
     """Renders templates/pages/ (a folder per domain) with one Jinja environment per language."""
 
@@ -183,7 +186,7 @@ class Pages:
 
     def unavailable(self, *, locale: str | None, body_key: str) -> HTMLResponse:
         """The 503 page for a service that did not answer; `body_key` says what became of the request."""
-        return self.render(
+        page = self.render(
             "message.html",
             locale=locale,
             status=503,
@@ -194,6 +197,9 @@ class Pages:
             values={},
             contact="",
         )
+        # The bodies ask the reader to try again "in a minute"; the header says so to machines.
+        page.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return page
 
 
 def _shown(language: Language, values: dict[str, Any], zone: ZoneInfo | None) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from pledgeflow.private_files import private_file
 # A database error's message would otherwise carry the statement's parameters (register keys,
 # emails, names) into the logs.
 HIDE_PARAMETERS = True
+# How long a request (or an activity) waits for a PostgreSQL connection, from the pool or anew.
+POOL_WAIT_SECONDS = 10
 
 
 def make_engine(url: str) -> Engine:
@@ -40,7 +42,15 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     return create_engine(
-        url, hide_parameters=HIDE_PARAMETERS, pool_pre_ping=True, pool_size=10, max_overflow=20
+        url,
+        hide_parameters=HIDE_PARAMETERS,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        # A request waits at most this long for a connection, then answers 503 with Retry-After,
+        # rather than holding the reader until their browser gives up (SQLAlchemy waits 30 s).
+        pool_timeout=POOL_WAIT_SECONDS,
+        connect_args={"connect_timeout": POOL_WAIT_SECONDS},
     )
 
 

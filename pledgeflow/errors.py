@@ -68,6 +68,13 @@ class Unavailable(PledgeflowError):
     status, slug, title = 503, "unavailable", "A service this needs is unreachable"
 
 
+class Pending(Unavailable):
+    """Temporal took the request but did not answer in time: it may still be carried out, so the
+    caller checks before repeating it (a repeat of a signature is refused as already signed)."""
+
+    slug, title = "pending", "Not confirmed in time; the request may still be carried out"
+
+
 def not_found(kind: str, identifier: object) -> NotFound:
     """The standard message for an unknown id."""
     return NotFound(f"{kind} {identifier} does not exist", errors=[FieldProblem("id", f"unknown {kind}")])

@@ -29,13 +29,22 @@ from temporalio.client import (
     ScheduleUpdate,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from pledgeflow.config import Settings
-from pledgeflow.errors import Conflict, FieldProblem, InvalidInput, NotFound, PledgeflowError, Unavailable
+from pledgeflow.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    Pending,
+    PledgeflowError,
+    Unavailable,
+)
 from workflows import registry
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_messages import (
@@ -121,16 +130,34 @@ def as_problem(error: WorkflowUpdateFailedError) -> PledgeflowError:
     return Conflict(cause.message, errors=problems, kind=cause.type, details=details)
 
 
+# How long a person's answer by link (sign, decline, hand on, withdraw) waits for its workflow.
+# Those updates return at once in the workflow, so a longer wait means a busy or stalled worker;
+# the page then says so (and that the answer may still be recorded) well before a browser or a
+# proxy gives up on the request and shows a dropped connection.
+LINK_ANSWER_WAIT = timedelta(seconds=10)
+
+
 async def run_update(
-    handle: WorkflowHandle[Any, Any], update: Any, argument: Any, *, update_id: str | None = None
+    handle: WorkflowHandle[Any, Any],
+    update: Any,
+    argument: Any,
+    *,
+    update_id: str | None = None,
+    wait: timedelta | None = None,
 ) -> Any:
     """Execute an update; rejections and Temporal trouble raise domain errors.
 
     An `update_id` makes a repeated call (a retried request) the same update: Temporal answers it
-    with the first one's result instead of running it again.
+    with the first one's result instead of running it again. With `wait`, an update not answered
+    in that time raises Pending: Temporal may still carry it out.
     """
     try:
-        return await handle.execute_update(update, argument, id=update_id)
+        return await handle.execute_update(update, argument, id=update_id, rpc_timeout=wait)
+    except WorkflowUpdateRPCTimeoutOrCancelledError as exc:
+        raise Pending(
+            f"workflow {handle.id} did not answer in time; the update may still be carried out, "
+            "check its state before repeating it"
+        ) from exc
     except WorkflowUpdateFailedError as exc:
         raise as_problem(exc) from exc
     except RPCError as exc:
@@ -288,7 +315,10 @@ def pledge_handle(
 async def sign(client: Client, campaign_id: int, organisation_id: int, request: SignRequest) -> SignResult:
     """Sign the pledge on the organisation's behalf; a rejection carries its kind."""
     result: SignResult = await run_update(
-        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.sign, request
+        pledge_handle(client, campaign_id, organisation_id),
+        PledgeWorkflow.sign,
+        request,
+        wait=LINK_ANSWER_WAIT,
     )
     return result
 
@@ -298,7 +328,10 @@ async def decline(
 ) -> DeclineResult:
     """Decline the invitation, with a reason."""
     result: DeclineResult = await run_update(
-        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.decline, request
+        pledge_handle(client, campaign_id, organisation_id),
+        PledgeWorkflow.decline,
+        request,
+        wait=LINK_ANSWER_WAIT,
     )
     return result
 
@@ -308,7 +341,10 @@ async def delegate(
 ) -> DelegateResult:
     """Hand the invitation to a colleague."""
     result: DelegateResult = await run_update(
-        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.delegate, request
+        pledge_handle(client, campaign_id, organisation_id),
+        PledgeWorkflow.delegate,
+        request,
+        wait=LINK_ANSWER_WAIT,
     )
     return result
 
@@ -318,7 +354,10 @@ async def withdraw(
 ) -> WithdrawResult:
     """Withdraw the organisation's signature, with a reason."""
     result: WithdrawResult = await run_update(
-        pledge_handle(client, campaign_id, organisation_id), PledgeWorkflow.withdraw, request
+        pledge_handle(client, campaign_id, organisation_id),
+        PledgeWorkflow.withdraw,
+        request,
+        wait=LINK_ANSWER_WAIT,
     )
     return result
 

@@ -241,6 +241,10 @@ UNAVAILABLE: dict[str, str] = {
     "error.unavailable_body": N_(
         "The service is briefly unavailable. Your answer was not recorded; please try again in a minute."
     ),
+    "link.pending_body": N_(
+        "Your answer reached us, but recording it is taking longer than usual. Open the link "
+        "again in a minute: it will show whether your answer was recorded."
+    ),
     "report.unavailable_body": N_(
         "The service is briefly unavailable. Your draft is saved, but it was not submitted; please "
         "submit again in a minute."

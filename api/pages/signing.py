@@ -36,7 +36,7 @@ from models.invitation import InvitationStatus
 from models.pledge import Pledge
 from models.pledge_text import PledgeText, text_direction
 from pledgeflow.db import session_scope
-from pledgeflow.errors import NotFound, PledgeflowError, Unavailable
+from pledgeflow.errors import NotFound, Pending, PledgeflowError, Unavailable
 from pledgeflow.i18n.language import language_name
 from pledgeflow.links import LinkPurpose
 from services import invitations, signatures
@@ -322,6 +322,8 @@ async def _guarded_update(
         return tools.pages.message(
             locale=view.contact.locale, country=view.organisation.country, status=404, key="link.unknown"
         )
+    except Pending:
+        return tools.pages.unavailable(locale=view.contact.locale, body_key="link.pending_body")
     except Unavailable:
         return tools.pages.unavailable(locale=view.contact.locale, body_key="error.unavailable_body")
     except PledgeflowError as exc:

@@ -3,6 +3,7 @@ rows (no Temporal), and signing, declining and delegating with the real workers 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,14 @@ from pledgeflow.links import LinkPurpose, LinkSigner
 from services import invitations, signatures
 from tests import factories
 from tests.conftest import TEST_SECRET
-from tests.helpers import app_without_temporal, asgi_client, csrf_from, running_workers, sign_token
+from tests.helpers import (
+    app_without_temporal,
+    asgi_client,
+    csrf_from,
+    eventually,
+    running_workers,
+    sign_token,
+)
 from tests.i18n.page_text import seen
 from workflows import client as workflow_client
 from workflows.pledge_messages import Rejection, Signer, SignRequest
@@ -260,3 +268,47 @@ async def test_temporal_down_loses_nothing(ts_env, settings, db, mailbox):
         assert problem.status_code == 503 and problem.json()["status"] == 503
     with session_scope(db) as session:
         assert invitations.get_or_raise(session, seeded.invitations[0].id).status is InvitationStatus.pending
+
+
+@pytest.mark.devserver  # the time-skipping server drops an update whose caller gave up
+async def test_a_stalled_worker_gets_an_answer_in_time_and_the_signature_follows(
+    dev_env, settings, db, mailbox, monkeypatch
+):
+    """No worker takes the update: the signatory gets the "taking longer" page (503, Retry-After)
+    after the wait, not a request held until the browser gives up; when a worker comes back the
+    update Temporal kept is carried out, and the link then says "already signed"."""
+    monkeypatch.setattr(workflow_client, "LINK_ANSWER_WAIT", timedelta(seconds=1))
+    async with running_workers(dev_env.client, settings, db):
+        seeded, [token] = await _invited(dev_env, settings, db, mailbox)
+
+    async def connect():
+        return dev_env.client
+
+    app = create_app(settings, engine=db, connect_temporal=connect)
+    async with asgi_client(app) as site:
+        _, csrf = await _open(site, token)
+        answer = await site.post(
+            f"/s/{token}/sign",
+            data={
+                "signer_name": "Kwame Mensah",
+                "signer_title": "Director",
+                "consent": "yes",
+                "csrf_token": csrf,
+            },
+        )
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "60"
+        assert "taking longer than usual" in seen(answer), seen(answer)
+        assert _status_of(db, seeded.invitations[0].id) is InvitationStatus.sent
+        async with running_workers(dev_env.client, settings, db):
+            status = await eventually(
+                lambda: asyncio.to_thread(_status_of, db, seeded.invitations[0].id),
+                lambda status: status is InvitationStatus.signed,
+            )
+            assert status is InvitationStatus.signed, "the update Temporal kept is carried out"
+        again = await site.get(f"/s/{token}")
+        assert again.status_code == 409 and "Kwame Mensah" in seen(again)
+
+
+def _status_of(db, invitation_id: int) -> InvitationStatus:
+    with session_scope(db) as session:
+        return invitations.get_or_raise(session, invitation_id).status
