@@ -287,7 +287,9 @@ async def _sign(base: str, token: str, name: str, seen: Counter[str] | None = No
     seen = Counter() if seen is None else seen
     for _ in range(200):
         try:
-            async with httpx.AsyncClient(base_url=base, timeout=20) as browser:
+            # A browser waits minutes; the server bounds each of its waits (a database connection,
+            # a workflow's answer) at 10 s, so 45 s without an answer is a request it lost.
+            async with httpx.AsyncClient(base_url=base, timeout=45) as browser:
                 page = await browser.get(f"/s/{token}")
                 _note(seen, page)
                 if page.status_code == 409 and "already signed" in page.text:
