@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from models.action_plan import ActionPlan, PlanVersion
 from models.audit import AuditEntry, AuditHead
 from models.campaign import Campaign
 from models.contact import Contact
@@ -9,7 +10,9 @@ from models.email_message import EmailMessage
 from models.escalation import Escalation
 from models.invitation import Invitation
 from models.organisation import Organisation
+from models.plan_report import IndicatorReading, MilestoneUpdate, PlanReport
 from models.pledge import Pledge
+from models.programme import Programme, ProgrammeCountry
 from models.report import Evidence, Report, ReportItem, SignatoryStanding
 from models.signature import Signature
 from models.staff_session import SignInLink, StaffSession
@@ -21,6 +24,7 @@ for _table in SQLModel.metadata.tables.values():
     _table.dialect_kwargs["sqlite_autoincrement"] = True
 
 __all__ = [
+    "ActionPlan",
     "ApiToken",
     "AuditEntry",
     "AuditHead",
@@ -30,9 +34,15 @@ __all__ = [
     "EmailMessage",
     "Escalation",
     "Evidence",
+    "IndicatorReading",
     "Invitation",
+    "MilestoneUpdate",
     "Organisation",
+    "PlanReport",
+    "PlanVersion",
     "Pledge",
+    "Programme",
+    "ProgrammeCountry",
     "Report",
     "ReportItem",
     "SignInLink",

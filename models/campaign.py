@@ -58,6 +58,10 @@ class Campaign(CampaignBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     status: CampaignStatus = Field(default=CampaignStatus.draft, index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # The programme the campaign serves and its country (None for a regional campaign): what the
+    # programme view and the country grid gather by. `region` stays the free text people read.
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    country: str | None = Field(default=None, min_length=2, max_length=2, index=True)
     pledge_version: int | None = Field(default=None, description="Version frozen at launch")
     register_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(12),

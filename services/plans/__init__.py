@@ -1,0 +1,1 @@
+"""Action plans: their content and versions, measurement cycles, progress and publication."""
