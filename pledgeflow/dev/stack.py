@@ -29,6 +29,7 @@ from pledgeflow.db import get_engine, session_scope
 from pledgeflow.dev.binaries import temporal_cli
 from pledgeflow.dev.demo import ACTOR as DEMO_ACTOR
 from pledgeflow.dev.demo import ensure_demo_campaign, play_demo
+from pledgeflow.dev.demo_plans import ensure_demo_programme
 from pledgeflow.dev.mail_sink import MailSink
 from pledgeflow.dev.mailbox_web import create_mailbox_app
 from pledgeflow.links import LinkSigner
@@ -166,6 +167,7 @@ async def run_dev_stack(settings: Settings) -> None:
         tasks = [asyncio.create_task(s.serve()) for s in servers]
 
         demo = ensure_demo_campaign(engine)
+        ensure_demo_programme(engine)
         sign_in_url = demo_admin_sign_in(engine, settings)
         await workflow_client.start_campaign(client, settings, demo.campaign_id)
         await workflow_client.ensure_checkpoint_schedule(client, settings)
