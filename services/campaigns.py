@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, or_, select
 
 from models.campaign import Campaign, CampaignCreate, CampaignPublic, CampaignStatus, CampaignUpdate
-from models.common import utcnow
+from models.common import utcnow, validate_country
 from models.contact import Contact
 from models.invitation import Invitation, InvitationStatus, InviteeChoice
 from models.pledge import (
@@ -36,6 +36,14 @@ ACTIVE_INVITATION_STATUSES = (
     InvitationStatus.unresponsive,
     InvitationStatus.withdrawn,
 )
+
+
+def country_of(region: str) -> str | None:
+    """The country a campaign's region names, when it is an ISO code ("GH"); None for a region."""
+    try:
+        return validate_country(region) if len(region.strip()) == 2 else None
+    except ValueError:
+        return None
 
 
 def get_or_raise(session: Session, campaign_id: int) -> Campaign:
@@ -134,6 +142,7 @@ def create(session: Session, *, data: CampaignCreate, owner: User | None, actor:
     )
     if campaign.coordinator_email is None and owner is not None:
         campaign.coordinator_email = owner.email
+    campaign.country = country_of(campaign.region)
     _check_policy(campaign)
     session.add(campaign)
     session.flush()
@@ -168,6 +177,7 @@ def update(session: Session, *, campaign: Campaign, data: CampaignUpdate, actor:
         if key == "policy" and value is not None:
             value = data.policy.model_dump(mode="json", exclude_none=True) if data.policy else {}
         setattr(campaign, key, value if key in ("quorum", "policy", "review") else getattr(data, key))
+    campaign.country = country_of(campaign.region)
     _check_policy(campaign)
     session.add(campaign)
     session.flush()
