@@ -55,6 +55,11 @@ class Indicator(BaseModel):
     targets: list[Target] = PydanticField(min_length=1)
     source: str = PydanticField(default="", max_length=500, description="Where the measured value comes from")
 
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _parse_direction(cls, value: Any) -> Any:
+        return Direction.parse(value) if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _targets_after_baseline(self) -> Indicator:
         self.targets.sort(key=lambda target: target.by)

@@ -108,6 +108,12 @@ class Language:
         """0.42 -> '42 %' (fr), '42%' (en), '42‎%' (ar)."""
         return format_percent(fraction, locale=self.formats)
 
+    def country(self, code: str | None) -> str:
+        """A country by its ISO code, named in this language by CLDR ('Côte d’Ivoire', 'غانا')."""
+        if not code:
+            return "—"
+        return str(self.formats.territories.get(code.upper(), code))
+
     def filters(self) -> dict[str, Callable[..., Any]]:
         """The filters every localised template gets: {{ d | date }}, {{ t | moment }}, {{ n | number }}."""
         return {
@@ -115,4 +121,5 @@ class Language:
             "moment": self.moment,
             "number": self.number,
             "percent_of": self.percent,
+            "country": self.country,
         }

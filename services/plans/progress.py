@@ -138,25 +138,30 @@ def measure_state(
     today: date,
     indicators_on_track: bool | None = None,
 ) -> MeasureState:
-    """A measure's state on a day, from its milestones (what each last report said) and dates.
+    """A measure's state on a day, from its milestones (what the last reports said) and dates.
 
-    With milestones: implemented when every one is done; late when one is past due and not done
-    (or the measure's end passed without all done); in progress once started or one is done.
-    Without milestones, after its end a measure is implemented if its indicators are on track
-    (`indicators_on_track`), else late.
+    Late: a milestone is missed, or past due and not done, or the measure's end passed without
+    it being implemented. Implemented: every milestone done and, for a measure with indicators
+    (`indicators_on_track` not None), its end reached with them on track (a measure whose
+    milestones are all done but whose indicators still run is in progress). In progress: started,
+    or a milestone done. Otherwise planned.
     """
     states = [milestones.get(m.key, MilestoneState.pending) for m in measure.milestones]
-    if measure.milestones:
-        if all(state is MilestoneState.done for state in states):
+    overdue = any(
+        state is not MilestoneState.done and (state is MilestoneState.missed or m.due_on < today)
+        for m, state in zip(measure.milestones, states, strict=True)
+    )
+    if overdue:
+        return MeasureState.late
+    all_done = all(state is MilestoneState.done for state in states)
+    ended = measure.ends_on < today
+    if indicators_on_track is None:
+        if measure.milestones and all_done:
             return MeasureState.implemented
-        overdue = any(
-            state is not MilestoneState.done and (state is MilestoneState.missed or m.due_on < today)
-            for m, state in zip(measure.milestones, states, strict=True)
-        )
-        if overdue or measure.ends_on < today:
-            return MeasureState.late
-    elif measure.ends_on < today:
+    elif all_done and ended:
         return MeasureState.implemented if indicators_on_track else MeasureState.late
+    if ended:
+        return MeasureState.late
     if today >= measure.starts_on or MilestoneState.done in states:
         return MeasureState.in_progress
     return MeasureState.planned
