@@ -109,7 +109,7 @@ class Language:
         return format_percent(fraction, locale=self.formats)
 
     def country(self, code: str | None) -> str:
-        """A country by its ISO code, named in this language by CLDR ('Côte d’Ivoire', 'غانا')."""
+        """A country by its ISO code, named in this language by CLDR ('Ghana', 'غانا')."""
         if not code:
             return "—"
         return str(self.formats.territories.get(code.upper(), code))

@@ -160,10 +160,9 @@ async def test_grid_and_plan_pages_in_chromium(settings, db, tmp_path):
     console = Console(
         app=create_app(settings, engine=db, connect_temporal=no_temporal),
         settings=settings,
-        temporal=None,
+        temporal=None,  # served() connects only when a page needs a workflow; these do not
         engine=db,
-    )  # type: ignore[arg-type]
-    console._connect = no_temporal  # type: ignore[method-assign]
+    )
     async with console.served() as (base, browser):
         page = await signed_in_page(browser, base, officer)
         checks = PageChecks(page, shots_folder(tmp_path) / "plans")
