@@ -18,6 +18,7 @@ from api import (
     escalations,
     health,
     imports,
+    open_data,
     organisations,
     problems,
     reviews,
@@ -30,7 +31,7 @@ from api.console.rendering import ConsoleRenderer
 from api.console.signed_in import ConsoleTools
 from api.context import ApiContext
 from api.csrf import CsrfGuard
-from api.pages import receipts, register, reports, signing
+from api.pages import plan_pages, receipts, register, reports, signing
 from api.pages import reviews as review_pages
 from api.pages.tools import AppPageTools
 from api.rate_limits import RateLimits
@@ -93,6 +94,8 @@ def create_app(
         campaign_shares.router,
         escalations.router,
         register.router,
+        plan_pages.router,
+        open_data.router,
         receipts.router,
         signing.router,
         health.router,

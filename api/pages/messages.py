@@ -119,6 +119,9 @@ MESSAGES: dict[str, MessageText] = {
     "register.unknown": MessageText(
         N_("No register here"), N_("There is no public register at this address.")
     ),
+    "plan.unknown": MessageText(
+        N_("No action plan here"), N_("There is no public action plan at this address.")
+    ),
     # ---- reports and reviews -----------------------------------------------------------------
     "report.unknown": MessageText(
         N_("This report does not exist"),

@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import ContextDep, SessionDep
 from api.pages.tools import ToolsDep
 from api.responses import ERRORS_READ
 from models.commitment import Commitment
 from pledgeflow.errors import NotFound
 from pledgeflow.i18n.language import language_name
 from services import register as registry
+from services.plans import publication
 
 router = APIRouter(prefix="/register", tags=["public register"])
 
@@ -69,12 +70,22 @@ def register_json(register_key: str, session: SessionDep) -> RegisterPublic:
 
 
 @router.get("/{register_key}", response_class=HTMLResponse, include_in_schema=False)
-def register_page(register_key: str, session: SessionDep, tools: ToolsDep) -> HTMLResponse:
-    """The register as a page anyone can open (in the language of `?lang=`, else Accept-Language)."""
+def register_page(
+    register_key: str, session: SessionDep, context: ContextDep, tools: ToolsDep
+) -> HTMLResponse:
+    """The register as a page anyone can open (in the language of `?lang=`, else Accept-Language),
+    with a link to the public action plan of the campaign's country administration if there is one."""
     try:
-        entry = registry.register(session, registry.by_key(session, register_key))
+        campaign = registry.by_key(session, register_key)
+        entry = registry.register(session, campaign)
     except NotFound:
         return tools.pages.message(locale=None, status=404, key="register.unknown")
+    plan_key = publication.public_plan_of(session, context.settings.secret_key, campaign)
     return tools.pages.render(
-        "register/register.html", locale=None, register=entry, key=register_key, language_name=language_name
+        "register/register.html",
+        locale=None,
+        register=entry,
+        key=register_key,
+        language_name=language_name,
+        plan_url=f"/plans/{plan_key}" if plan_key else None,
     )
