@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 from datetime import date
 
 import pytest
@@ -169,4 +170,10 @@ async def test_grid_and_plan_pages_in_chromium(settings, db, tmp_path):
         await checks.visit("grid", f"{base}/console/programmes/a-cip?year={THIS_YEAR - 1}", 200)
         await checks.visit("plan", f"{base}/console/plans/{ghana.id}", 200)
         await checks.visit("plans", f"{base}/console/plans", 200)
+        # Right to left: the switch sets the language, then the grid and the plan read in Arabic.
+        grid = f"/console/programmes/a-cip?year={THIS_YEAR - 1}"
+        await checks.visit("grid-ar", f"{base}/console/language?lang=ar&next={quote(grid)}", 200)
+        assert await page.locator("html[dir=rtl]").count() == 1
+        assert "الشفافية" in await page.locator("table.factor-grid").inner_text()
+        await checks.visit("plan-ar", f"{base}/console/plans/{ghana.id}", 200)
     assert_clean(checks)
