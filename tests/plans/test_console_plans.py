@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
