@@ -21,6 +21,7 @@ from api import (
     organisations,
     problems,
     reviews,
+    plans,
     tokens,
 )
 from api.console import ROUTERS as CONSOLE_ROUTERS
@@ -102,6 +103,7 @@ def create_app(
         reports.router,
         review_pages.router,
         tokens.router,
+        plans.router,
         *CONSOLE_ROUTERS,
     ):
         app.include_router(router)
