@@ -19,9 +19,9 @@ from api import (
     health,
     imports,
     organisations,
+    plans,
     problems,
     reviews,
-    plans,
     tokens,
 )
 from api.console import ROUTERS as CONSOLE_ROUTERS

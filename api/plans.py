@@ -149,7 +149,7 @@ def read_plan(plan_id: RecordId, session: SessionDep, user: UserDep) -> PlanDeta
 
 @router.put("/plans/{plan_id}/content", response_model=PlanDetail, responses=ERRORS_WRITE)
 def revise_plan(plan_id: RecordId, data: PlanRevision, session: SessionDep, user: UserDep) -> PlanDetail:
-    """Change the content: a draft in place; a submitted or approved plan gets a new version (reason required)."""
+    """Change the content: a draft in place, else a new version (its reason required)."""
     plan = plans.get_for(session, user=user, plan_id=plan_id)
     plans.revise(
         session, plan=plan, user=user, content=data.content, reason=data.reason, actor=actor_of(user)
