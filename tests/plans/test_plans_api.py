@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -55,7 +56,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def make_plan(api, db) -> tuple[dict, dict[str, str], dict[str, str]]:
+async def make_plan(api, db) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """A programme (by an admin), a coordinator's draft plan; the plan and both tokens."""
     _, admin = factories.coordinator(db, email="admin@wco.example", role=Role.admin)
     owner, coordinator = factories.coordinator(db)
