@@ -130,7 +130,7 @@ def create_plan(data: PlanCreate, session: SessionDep, user: UserDep) -> PlanDet
     return _detail(session, plan)
 
 
-@router.get("/plans", response_model=list[PlanPublic], responses={401: ERRORS_READ[401]})
+@router.get("/plans", response_model=list[PlanPublic], responses=ERRORS_READ)
 def list_plans(
     session: SessionDep,
     user: UserDep,
