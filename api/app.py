@@ -20,6 +20,7 @@ from api import (
     imports,
     open_data,
     organisations,
+    plans,
     problems,
     reviews,
     tokens,
@@ -105,6 +106,7 @@ def create_app(
         reports.router,
         review_pages.router,
         tokens.router,
+        plans.router,
         *CONSOLE_ROUTERS,
     ):
         app.include_router(router)

@@ -78,8 +78,8 @@ def test_every_integer_parameter_documents_its_bounds(database_url, db):
     app = _app(database_url, db)
     parameters = _integer_parameters(app)
     assert (
-        len(parameters) == 50
-    )  # DELETE /tokens/{token_id}, remind, review-cycles/next, shares, imports included
+        len(parameters) == 54
+    )  # DELETE /tokens/{token_id}, remind, review-cycles/next, shares, imports, plans included
     for method, path, name, _ in parameters:
         [schema] = [
             p["schema"]
@@ -110,7 +110,7 @@ async def test_a_number_beyond_the_database_is_a_422_naming_the_parameter(client
 async def test_the_largest_id_is_an_ordinary_404(client):
     http, app, token = client
     reads = [(p, n) for m, p, n, w in _integer_parameters(app) if m == "GET" and w == "path"]
-    assert len(reads) == 14
+    assert len(reads) == 15
     for path, name in reads:
         response = await http.get(
             _url(path, name, "path", LARGEST), headers={"Authorization": f"Bearer {token}"}
