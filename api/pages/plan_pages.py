@@ -12,7 +12,7 @@ from models.programme import Programme
 from pledgeflow.errors import NotFound
 from services.plans import plans, publication
 
-router = APIRouter(prefix="/plans", tags=["public action plans"])
+router = APIRouter(prefix="/action-plans", tags=["public action plans"])
 
 
 @router.get("/{plan_key}", response_class=HTMLResponse, include_in_schema=False)

@@ -87,5 +87,5 @@ def register_page(
         register=entry,
         key=register_key,
         language_name=language_name,
-        plan_url=f"/plans/{plan_key}" if plan_key else None,
+        plan_url=f"/action-plans/{plan_key}" if plan_key else None,
     )

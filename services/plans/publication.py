@@ -93,7 +93,7 @@ def plan_document(session: Session, secret: str, plan: ActionPlan, base_url: str
     milestone_states = {key: word for m in shown.measures for key, word in m.milestones.items()}
     return {
         "id": plan.id,
-        "url": f"{base_url}/plans/{public_key(secret, plan.id or 0)}",
+        "url": f"{base_url}/action-plans/{public_key(secret, plan.id or 0)}",
         "title": plan.title,
         "country": plan.country,
         "administration": administration.name if administration else "",

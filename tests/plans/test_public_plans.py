@@ -74,11 +74,11 @@ async def test_private_and_unlisted_plans_stay_out_of_the_export_and_unlisted_on
         assert document["plans"] == []
         rows = list(csv.reader(io.StringIO((await client.get("/open-data/a-cip.csv")).text)))
         assert len(rows) == 1 and rows[0][0] == "country", "the header only"
-        private = await client.get(f"/plans/{public_key(TEST_SECRET, ghana.id or 0)}")
+        private = await client.get(f"/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}")
         assert private.status_code == 404 and "no public action plan" in seen(private)
-        unlisted = await client.get(f"/plans/{public_key(TEST_SECRET, ivory.id or 0)}")
+        unlisted = await client.get(f"/action-plans/{public_key(TEST_SECRET, ivory.id or 0)}")
         assert unlisted.status_code == 200 and "Direction générale des Douanes" in seen(unlisted)
-        guessed = await client.get(f"/plans/{ivory.id}-0000000000000000")
+        guessed = await client.get(f"/action-plans/{ivory.id}-0000000000000000")
         assert guessed.status_code == 404, "an id without its key opens nothing"
 
 
@@ -98,7 +98,7 @@ async def test_only_the_approved_version_is_public_never_a_revision_waiting(app,
             actor="test",
         )
     async with asgi_client(app) as client:
-        page = await client.get(f"/plans/{public_key(TEST_SECRET, ghana.id or 0)}")
+        page = await client.get(f"/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}")
         document = (await client.get("/open-data/a-cip.json")).json()
     assert page.status_code == 200 and approved_sha in page.text and "Publish the fees" not in seen(page)
     shown = next(p for p in document["plans"] if p["country"] == "GH")
@@ -108,7 +108,7 @@ async def test_only_the_approved_version_is_public_never_a_revision_waiting(app,
 async def test_the_public_plan_page_reads_in_the_readers_language(app, db):
     ghana = _plan(db, "GH")
     async with asgi_client(app) as client:
-        page = await client.get(f"/plans/{public_key(TEST_SECRET, ghana.id or 0)}?lang=fr")
+        page = await client.get(f"/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}?lang=fr")
     assert page.status_code == 200
     text = seen(page)
     assert "Transparence" in text and "En bonne voie" in text and "Ghana" in text
@@ -134,7 +134,7 @@ async def test_the_register_links_to_the_public_plan_of_its_country(app, db):
     ghana = _plan(db, "GH")
     async with asgi_client(app) as client:
         page = await client.get(f"/register/{key}")
-        assert f'href="/plans/{public_key(TEST_SECRET, ghana.id or 0)}"' in page.text
+        assert f'href="/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}"' in page.text
         _set_visibility(db, ghana.id or 0, Visibility.private)
         hidden = await client.get(f"/register/{key}")
     assert 'id="action-plan"' not in hidden.text, "a private plan is not linked"
