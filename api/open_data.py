@@ -26,7 +26,16 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-@router.get("/schema.json", responses=ERRORS_READ)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "The copy named by If-None-Match is current"}
+}
+
+
+@router.get(
+    "/schema.json",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}}}, **ERRORS_READ},
+)
 def open_data_schema() -> JSONResponse:
     """The JSON Schema every programme's export validates against."""
     return JSONResponse(schema(), media_type="application/schema+json")
@@ -38,14 +47,29 @@ def _document(session: SessionDep, context: ContextDep, slug: str) -> dict[str, 
     return publication.open_data(session, context.settings.secret_key, programme, base)
 
 
-@router.get("/{slug}.json", responses=ERRORS_READ)
+@router.get(
+    "/{slug}.json",
+    response_class=JSONResponse,
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        **NOT_MODIFIED,
+        **ERRORS_READ,
+    },
+)
 def open_data_json(slug: str, request: Request, session: SessionDep, context: ContextDep) -> Response:
     """Public registers with standing and public plans with their progress; licence and last update."""
     document = _document(session, context, slug)
     return _cached(request, json.dumps(document, ensure_ascii=False), "application/json", document)
 
 
-@router.get("/{slug}.csv", responses=ERRORS_READ)
+@router.get(
+    "/{slug}.csv",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **NOT_MODIFIED,
+        **ERRORS_READ,
+    },
+)
 def open_data_csv(slug: str, request: Request, session: SessionDep, context: ContextDep) -> Response:
     """One row per indicator reading of every public plan (columns: see `publication.CSV_HEADER`)."""
     document = _document(session, context, slug)
