@@ -9,6 +9,7 @@ from enum import StrEnum
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from models.action_plan import PlanStatus
 from models.campaign import CampaignStatus, Visibility
 from models.invitation import InvitationStatus
 from models.labels import ITEM_STATUS_LABELS, STANDING_LABELS
@@ -59,6 +60,9 @@ LABELS: dict[str, str] = {
     OrganisationKind.company: N_("company"),
     OrganisationKind.regional_body: N_("regional body"),
     OrganisationKind.other: N_("other organisation"),
+    # action plans (draft and closed read as a campaign's)
+    PlanStatus.submitted: N_("sent for approval"),
+    PlanStatus.approved: N_("approved"),
     # reports: a signatory's standing and a commitment's status (their msgids live in models/labels.py)
     **{standing.value: text for standing, text in STANDING_LABELS.items()},
     **{status.value: text for status, text in ITEM_STATUS_LABELS.items()},
