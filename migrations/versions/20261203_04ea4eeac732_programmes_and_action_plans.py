@@ -16,6 +16,7 @@ import pycountry
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision: str = "04ea4eeac732"
@@ -26,6 +27,14 @@ depends_on: str | Sequence[str] | None = None
 # SQLite rebuilds a table to add a foreign key: the rebuilt one must keep AUTOINCREMENT, so ids
 # are never reused.
 _KEEP_IDS = {"sqlite_autoincrement": True}
+
+
+def _existing(*values: str, name: str) -> sa.types.TypeEngine[str]:
+    """An enum type the initial schema already created on PostgreSQL (campaign.visibility,
+    report.status): the new tables use it without creating it again."""
+    return sa.Enum(*values, name=name).with_variant(
+        postgresql.ENUM(*values, name=name, create_type=False), "postgresql"
+    )
 
 
 def upgrade() -> None:
@@ -67,7 +76,9 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.Column("visibility", sa.Enum("public", "unlisted", "private", name="visibility"), nullable=False),
+        sa.Column(
+            "visibility", _existing("public", "unlisted", "private", name="visibility"), nullable=False
+        ),
         sa.Column("report_every_months", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("programme_id", sa.Integer(), nullable=False),
@@ -111,7 +122,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum("draft", "submitted", "accepted", "sent_back", name="reportstatus"),
+            _existing("draft", "submitted", "accepted", "sent_back", name="reportstatus"),
             nullable=False,
         ),
         sa.Column("period_start", sa.Date(), nullable=False),
@@ -256,4 +267,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_programme_slug"))
 
     op.drop_table("programme")
+    # The enum types only these tables used (PostgreSQL keeps a type after its last table goes).
+    for name in ("planstatus", "milestonestate"):
+        sa.Enum(name=name).drop(op.get_bind(), checkfirst=True)
     # ### end Alembic commands ###

@@ -222,9 +222,13 @@ async def play_demo(client: Client, engine: Engine, campaign_id: int, *, timeout
         DeclineRequest(invitation_id=declined.id or 0, reason="Our board meets next quarter."),
     )
     escalated = by_email[ESCALATED]
-    with session_scope(engine) as session:
-        for email in (*SIGNERS, OPENED):
+    # One opening per transaction: the worker is writing these invitations at the same moment
+    # (the signatures' records), and a transaction that locks several of them in another order
+    # than the worker's deadlocks on PostgreSQL.
+    for email in (*SIGNERS, OPENED):
+        with session_scope(engine) as session:
             invitations.record_opened(session, invitation_id=by_email[email].id or 0, at=utcnow())
+    with session_scope(engine) as session:
         escalations.record(
             session,
             invitation_id=escalated.id or 0,
