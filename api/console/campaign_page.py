@@ -8,18 +8,17 @@ rest from the records, through services/campaign_progress.py.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from openpyxl import Workbook
 from sqlmodel import Session
 from starlette.responses import Response
 
 from api.console import charts
 from api.console.flash import Sentence, ngettext, sentence
 from api.console.signed_in import ConsoleDep, Staff, StaffDep
+from api.console.tables import download
 from api.deps import ContextDep, RecordId, SessionDep, campaign_for
 from models.campaign import Campaign, CampaignStatus
 from models.invitation import InvitationStatus
@@ -27,7 +26,6 @@ from pledgeflow.errors import PledgeflowError
 from pledgeflow.i18n import N_
 from services import campaign_progress, campaigns, quorum_sentence
 from services.campaign_progress import InvitationFilter
-from services.imports.formulas import SafeCsvWriter, neutralise
 from workflows import client as workflow_client
 from workflows.campaign_messages import CampaignProgress
 
@@ -232,43 +230,27 @@ async def campaign_live(
     )
 
 
-@router.get("/{campaign_id}/invitations.csv")
-def invitations_csv(
-    campaign_id: RecordId, request: Request, session: SessionDep, staff: StaffDep
+@router.get("/{campaign_id}/invitations.{kind}")
+def invitations_download(
+    campaign_id: RecordId,
+    kind: Literal["csv", "xlsx"],
+    request: Request,
+    session: SessionDep,
+    staff: StaffDep,
 ) -> Response:
-    """The invitations table as CSV, with the page's filters; cells a spreadsheet would run are quoted."""
+    """The invitations table as CSV or an Excel workbook, with the page's filters; cells a
+    spreadsheet would run are quoted."""
     campaign = campaign_for(session, staff.user, campaign_id)
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow(campaign_progress.EXPORT_HEADER)
-    for row in campaign_progress.invitation_rows(session, campaign, _filter(request)):
-        writer.writerow(campaign_progress.export_cells(row))
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-invitations.csv"'},
-    )
-
-
-@router.get("/{campaign_id}/invitations.xlsx")
-def invitations_xlsx(
-    campaign_id: RecordId, request: Request, session: SessionDep, staff: StaffDep
-) -> Response:
-    """The invitations table as an Excel workbook, with the page's filters."""
-    campaign = campaign_for(session, staff.user, campaign_id)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Invitations"
-    sheet.append(campaign_progress.EXPORT_HEADER)
-    for row in campaign_progress.invitation_rows(session, campaign, _filter(request)):
-        sheet.append([neutralise(cell) for cell in campaign_progress.export_cells(row)])
-    out = io.BytesIO()
-    book.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-invitations.xlsx"'},
+    rows = [
+        campaign_progress.export_cells(row)
+        for row in campaign_progress.invitation_rows(session, campaign, _filter(request))
+    ]
+    return download(
+        f"campaign-{campaign_id}-invitations",
+        campaign_progress.EXPORT_HEADER,
+        rows,
+        as_xlsx=kind == "xlsx",
+        sheet_title="Invitations",
     )
 
 

@@ -14,13 +14,15 @@ from services.imports.formulas import SafeCsvWriter, neutralise
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(name: str, header: list[str], rows: Iterable[list[Any]], *, as_xlsx: bool) -> Response:
-    """`name` without extension; the rows as a file of that name."""
+def download(
+    name: str, header: list[str], rows: Iterable[list[Any]], *, as_xlsx: bool, sheet_title: str = "Figures"
+) -> Response:
+    """`name` without extension; the rows as that file (an XLSX sheet is titled `sheet_title`)."""
     if as_xlsx:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.title = "Figures"
+        sheet.title = sheet_title
         sheet.append(header)
         for row in rows:
             sheet.append([neutralise(cell) for cell in row])

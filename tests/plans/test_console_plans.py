@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.app import create_app
 from models.action_plan import ActionPlan, PlanStatus
@@ -20,28 +20,15 @@ from services.audit import verify
 from tests.console.staff import console_client, person, post_form, signed_in_page
 from tests.i18n.page_text import seen
 from tests.pagechecks import PageChecks, assert_clean, shots_folder
+from tests.plans.conftest import demo_plan
 from tests.plans.plan_data import draft_plan
 
 THIS_YEAR = date.today().year
 
 
-@pytest.fixture
-def app(settings, db):
-    async def no_temporal():
-        raise AssertionError("the plan pages need no workflow")
-
-    ensure_demo_programme(db)
-    return create_app(settings, engine=db, connect_temporal=no_temporal)
-
-
-def _plan(db, country: str) -> ActionPlan:
-    with Session(db) as session:
-        return session.exec(select(ActionPlan).where(ActionPlan.country == country)).one()
-
-
 async def test_a_plan_page_shows_measures_states_and_each_indicator_chart(app, db):
     officer = person(db, Role.coordinator, email="coordinator@demo.example")
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
     async with console_client(app, officer) as client:
         page = await client.get(f"/console/plans/{ghana.id}")
     assert page.status_code == 200
@@ -61,7 +48,7 @@ async def test_a_plan_page_shows_measures_states_and_each_indicator_chart(app, d
 async def test_someone_elses_plan_is_not_found_and_reviewers_see_every_plan(app, db):
     other = person(db, Role.coordinator, email="other@console.example")
     reviewer = person(db, Role.reviewer, email="reviewer@console.example")
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
     async with console_client(app, other) as client:
         assert (await client.get(f"/console/plans/{ghana.id}")).status_code == 404
         assert (await client.get(f"/console/plans/{ghana.id}/readings.csv")).status_code == 404
@@ -71,7 +58,10 @@ async def test_someone_elses_plan_is_not_found_and_reviewers_see_every_plan(app,
         assert 'data-cell="3-GH"' not in grid.text, "the grid counts only plans this person may see"
     async with console_client(app, reviewer) as client:
         listed = await client.get("/console/plans")
-        assert f'data-plan="{ghana.id}"' in listed.text and f'data-plan="{_plan(db, "CI").id}"' in listed.text
+        assert (
+            f'data-plan="{ghana.id}"' in listed.text
+            and f'data-plan="{demo_plan(db, "CI").id}"' in listed.text
+        )
 
 
 async def test_a_draft_is_sent_for_approval_and_approved_by_someone_else(app, db):
@@ -136,7 +126,7 @@ async def test_the_grid_answers_which_countries_are_on_track_on_transparency_thi
 
 async def test_plan_readings_download_has_the_path_and_standing_of_every_reading(app, db):
     officer = person(db, Role.coordinator, email="coordinator@demo.example")
-    ivory = _plan(db, "CI")
+    ivory = demo_plan(db, "CI")
     async with console_client(app, officer) as client:
         download = await client.get(f"/console/plans/{ivory.id}/readings.csv")
     rows = list(csv.DictReader(io.StringIO(download.text)))
@@ -153,7 +143,7 @@ async def test_grid_and_plan_pages_in_chromium(settings, db, tmp_path):
 
     ensure_demo_programme(db)
     officer = person(db, Role.coordinator, email="coordinator@demo.example")
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
 
     async def no_temporal():
         raise AssertionError("the plan pages need no workflow")

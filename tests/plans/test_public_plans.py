@@ -6,36 +6,19 @@ import csv
 import io
 
 import jsonschema_rs
-import pytest
-from sqlmodel import Session, select
 
-from api.app import create_app
 from models.action_plan import ActionPlan
 from models.campaign import Visibility
 from models.user import Role
 from pledgeflow.db import session_scope
-from pledgeflow.dev.demo_plans import ensure_demo_programme
 from services.plans import plans
 from services.plans.publication import public_key
 from tests.conftest import TEST_SECRET
 from tests.console.staff import person
 from tests.helpers import asgi_client
 from tests.i18n.page_text import seen
+from tests.plans.conftest import demo_plan
 from tests.plans.plan_data import content
-
-
-@pytest.fixture
-def app(settings, db):
-    async def no_temporal():
-        raise AssertionError("public pages need no workflow")
-
-    ensure_demo_programme(db)
-    return create_app(settings, engine=db, connect_temporal=no_temporal)
-
-
-def _plan(db, country: str) -> ActionPlan:
-    with Session(db) as session:
-        return session.exec(select(ActionPlan).where(ActionPlan.country == country)).one()
 
 
 def _set_visibility(db, plan_id: int, visibility: Visibility) -> None:
@@ -66,7 +49,7 @@ async def test_the_export_validates_against_the_schema_kept_in_the_repository(ap
 
 
 async def test_private_and_unlisted_plans_stay_out_of_the_export_and_unlisted_ones_open_by_their_key(app, db):
-    ghana, ivory = _plan(db, "GH"), _plan(db, "CI")
+    ghana, ivory = demo_plan(db, "GH"), demo_plan(db, "CI")
     _set_visibility(db, ghana.id or 0, Visibility.private)
     _set_visibility(db, ivory.id or 0, Visibility.unlisted)
     async with asgi_client(app) as client:
@@ -83,7 +66,7 @@ async def test_private_and_unlisted_plans_stay_out_of_the_export_and_unlisted_on
 
 
 async def test_only_the_approved_version_is_public_never_a_revision_waiting(app, db):
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
     officer = person(db, Role.coordinator, email="coordinator@demo.example")
     with session_scope(db) as session:
         plan = session.get(ActionPlan, ghana.id)
@@ -106,7 +89,7 @@ async def test_only_the_approved_version_is_public_never_a_revision_waiting(app,
 
 
 async def test_the_public_plan_page_reads_in_the_readers_language(app, db):
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
     async with asgi_client(app) as client:
         page = await client.get(f"/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}?lang=fr")
     assert page.status_code == 200
@@ -131,7 +114,7 @@ async def test_the_register_links_to_the_public_plan_of_its_country(app, db):
         assert campaign is not None and campaign.status is CampaignStatus.launched
         campaign.country, key = "GH", campaign.register_key
         session.add(campaign)
-    ghana = _plan(db, "GH")
+    ghana = demo_plan(db, "GH")
     async with asgi_client(app) as client:
         page = await client.get(f"/register/{key}")
         assert f'href="/action-plans/{public_key(TEST_SECRET, ghana.id or 0)}"' in page.text
